@@ -1,0 +1,96 @@
+/** The JSON-able values of one side of a change, keyed by column name. */
+export type AuditValues = Record<string, unknown>;
+
+export type DataAction = 'create' | 'update' | 'delete' | 'soft_delete' | 'restore';
+
+export const DATA_ACTIONS: readonly DataAction[] = ['create', 'update', 'delete', 'soft_delete', 'restore'];
+
+/** One data-trail row to be written (SPEC.md "Data trail"). */
+export interface DataEntry {
+  entityType: string;
+  entityId: string;
+  action: DataAction;
+  oldValues?: AuditValues | null;
+  newValues?: AuditValues | null;
+  userId?: string;
+  userType?: string;
+  metadata?: Record<string, unknown> | null;
+  /** Set to override the transaction ID in scope. */
+  transactionId?: string;
+  /** Set by the store when omitted. */
+  createdAt?: Date;
+}
+
+/** One data-trail row as stored and returned by queries. */
+export interface DataLog {
+  id: number;
+  entityType: string;
+  entityId: string;
+  action: DataAction;
+  oldValues: AuditValues | null;
+  newValues: AuditValues | null;
+  userId: string;
+  userType: string;
+  metadata: Record<string, unknown> | null;
+  transactionId: string;
+  createdAt: Date;
+}
+
+/** One API-trail row to be written (SPEC.md "API trail"). */
+export interface ApiEntry {
+  service: string;
+  endpoint: string;
+  method: string;
+  /** 0 when no response came. */
+  statusCode: number;
+  requestHeaders?: Record<string, string> | null;
+  requestBody?: unknown;
+  responseBody?: unknown;
+  durationMs: number;
+  errorMessage?: string | null;
+  userId?: string;
+  metadata?: Record<string, unknown> | null;
+  transactionId?: string;
+  createdAt?: Date;
+}
+
+/** One API-trail row as stored and returned by queries. */
+export interface ApiLog {
+  id: number;
+  service: string;
+  endpoint: string;
+  method: string;
+  statusCode: number;
+  requestHeaders: Record<string, string> | null;
+  requestBody: unknown;
+  responseBody: unknown;
+  durationMs: number;
+  errorMessage: string | null;
+  userId: string;
+  metadata: Record<string, unknown> | null;
+  transactionId: string;
+  createdAt: Date;
+}
+
+export interface DataLogFilter {
+  entityType?: string;
+  entityId?: string;
+  action?: DataAction;
+  userId?: string;
+  transactionId?: string;
+  from?: Date;
+  to?: Date;
+  limit?: number;
+  offset?: number;
+}
+
+export interface ApiLogFilter {
+  service?: string;
+  statusCode?: number;
+  userId?: string;
+  transactionId?: string;
+  from?: Date;
+  to?: Date;
+  limit?: number;
+  offset?: number;
+}
