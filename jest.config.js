@@ -22,5 +22,6 @@ module.exports = {
   transform: { '^.+\\.(t|j|mj)s$': swc },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs)/)'],
   moduleNameMapper: { '^nestjs-audit-trail$': '<rootDir>/libs/audit/src' },
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
   testTimeout: 60000,
 };

@@ -1,0 +1,70 @@
+import { Logger, type Provider } from '@nestjs/common';
+import { getDataSourceToken } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { DataTrailRecorder } from '../data/data-trail.recorder';
+import { DataTrailSubscriber } from '../data/data-trail.subscriber';
+import { hookEntityManagers } from '../data/entity-manager.hooks';
+import { AuditStorage } from '../store/audit-storage';
+import { AuditContext } from '../transaction/audit-context';
+import { AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_RAW_OPTIONS, AUDIT_STORAGE } from './audit.constants';
+import type { AuditModuleOptions, ResolvedAuditOptions } from './audit-options';
+import { AuditOptionsError, resolveAuditOptions } from './audit-options.validation';
+
+/** Validates the options once; a bad one stops the application here, naming the option. */
+export function optionsProvider(dataSourceName: string | undefined): Provider {
+  return {
+    provide: AUDIT_OPTIONS,
+    useFactory: (raw: AuditModuleOptions): ResolvedAuditOptions => {
+      const options = resolveAuditOptions(raw);
+      if ((options.dataSource ?? undefined) !== dataSourceName) {
+        throw new AuditOptionsError(
+          'dataSource',
+          'must be given to forRootAsync({ dataSource }) as well, so the module can wait for that DataSource',
+          options.dataSource,
+        );
+      }
+      return options;
+    },
+    inject: [AUDIT_RAW_OPTIONS],
+  };
+}
+
+/**
+ * Waits for the audited DataSource (so auditing is live before any application code runs), creates
+ * the tables when `autoMigrate` is on, and attaches the subscriber and EntityManager hooks.
+ */
+export function storageProviders(dataSourceName: string | undefined): Provider[] {
+  return [
+    {
+      provide: AUDIT_STORAGE,
+      useFactory: async (options: ResolvedAuditOptions, dataSource: DataSource): Promise<AuditStorage> => {
+        const storage = new AuditStorage(dataSource, options);
+        if (options.autoMigrate) {
+          await storage.migrate();
+          new Logger('AuditTrail').log(`tables ready on ${storage.dialect.name} (${describeTrails(options)})`);
+        }
+        return storage;
+      },
+      inject: [AUDIT_OPTIONS, getDataSourceToken(dataSourceName)],
+    },
+    {
+      provide: AUDIT_DATA_TRAIL,
+      useFactory: (options: ResolvedAuditOptions, storage: AuditStorage, context: AuditContext): DataTrailRecorder => {
+        const recorder = new DataTrailRecorder(storage.dataLogs, options.dataAudit, context);
+        if (options.dataAudit.enabled) {
+          storage.dataSource.subscribers.push(new DataTrailSubscriber(recorder));
+          hookEntityManagers(storage.dataSource, recorder, storage.dialect);
+        }
+        return recorder;
+      },
+      inject: [AUDIT_OPTIONS, AUDIT_STORAGE, AuditContext],
+    },
+  ];
+}
+
+function describeTrails(options: ResolvedAuditOptions): string {
+  const trails = [];
+  if (options.dataAudit.enabled) trails.push(`data: ${options.dataAudit.table}`);
+  if (options.apiAudit.enabled) trails.push(`api: ${options.apiAudit.table}`);
+  return trails.join(', ');
+}

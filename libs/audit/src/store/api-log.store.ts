@@ -1,0 +1,138 @@
+import type { AuditDialect } from './audit-dialect';
+import type { ApiLog, ApiLogFilter } from './audit-entry';
+import { fromJsonColumn, toJsonColumn, toValuesColumn } from './json-column';
+import { type SqlExecutor, rowsOf } from './sql-executor';
+import { SqlFilter } from './sql-filter';
+
+/** An API-trail row ready to insert: redacted, truncated, user and transaction decided. */
+export interface StampedApiEntry {
+  service: string;
+  endpoint: string;
+  method: string;
+  statusCode: number;
+  requestHeaders: Record<string, string> | null;
+  requestBody: unknown;
+  responseBody: unknown;
+  durationMs: number;
+  errorMessage: string | null;
+  userId: string;
+  metadata: Record<string, unknown> | null;
+  transactionId: string;
+  createdAt: Date;
+}
+
+const COLUMNS = [
+  'service',
+  'endpoint',
+  'method',
+  'status_code',
+  'request_headers',
+  'request_body',
+  'response_body',
+  'duration_ms',
+  'error_message',
+  'user_id',
+  'metadata',
+  'transaction_id',
+  'created_at',
+] as const;
+
+const ROWS_PER_INSERT = 200;
+
+/** Reads and writes the API trail table (`audit_api_logs` by default) with parameterised SQL only. */
+export class ApiLogStore {
+  private readonly table: string;
+  private readonly selectList: string;
+
+  constructor(
+    readonly dialect: AuditDialect,
+    readonly tableName: string,
+  ) {
+    this.table = dialect.quote(tableName);
+    const j = (column: string) => `${dialect.jsonText(column)} AS ${column}`;
+    this.selectList = [
+      'id',
+      'service',
+      'endpoint',
+      'method',
+      'status_code',
+      j('request_headers'),
+      j('request_body'),
+      j('response_body'),
+      'duration_ms',
+      'error_message',
+      'user_id',
+      j('metadata'),
+      'transaction_id',
+      `${dialect.timeSelect('created_at')} AS created_at`,
+    ].join(', ');
+  }
+
+  async insert(executor: SqlExecutor, entries: readonly StampedApiEntry[]): Promise<void> {
+    for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
+      const chunk = entries.slice(start, start + ROWS_PER_INSERT);
+      const parameters: unknown[] = [];
+      const tuples = chunk.map((entry) => {
+        parameters.push(
+          entry.service.slice(0, 100),
+          entry.endpoint.slice(0, 500),
+          entry.method.toUpperCase().slice(0, 10),
+          Math.trunc(entry.statusCode) || 0,
+          toValuesColumn(entry.requestHeaders),
+          toJsonColumn(entry.requestBody),
+          toJsonColumn(entry.responseBody),
+          Math.max(0, Math.round(entry.durationMs)),
+          entry.errorMessage,
+          entry.userId,
+          toValuesColumn(entry.metadata),
+          entry.transactionId,
+          this.dialect.writeTime(entry.createdAt),
+        );
+        const first = parameters.length - COLUMNS.length + 1;
+        return `(${COLUMNS.map((_, i) => this.dialect.placeholder(first + i)).join(', ')})`;
+      });
+      await executor.query(`INSERT INTO ${this.table} (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, parameters);
+    }
+  }
+
+  /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id. */
+  async find(executor: SqlExecutor, filter: ApiLogFilter = {}): Promise<ApiLog[]> {
+    const where = new SqlFilter(this.dialect)
+      .add('service', '=', filter.service)
+      .add('status_code', '=', filter.statusCode)
+      .add('user_id', '=', filter.userId)
+      .add('transaction_id', '=', filter.transactionId)
+      .addTime('created_at', '>=', filter.from)
+      .addTime('created_at', '<=', filter.to);
+    const sql =
+      `SELECT ${this.selectList} FROM ${this.table}${where.toSql()} ORDER BY id DESC` +
+      this.dialect.limitOffset(filter.limit, filter.offset);
+    return rowsOf(await executor.query(sql, where.parameters)).map((row) => this.toLog(row));
+  }
+
+  /** Rows of one transaction in the order they happened (time, then id). */
+  async findInOrder(executor: SqlExecutor, transactionId: string): Promise<ApiLog[]> {
+    const where = new SqlFilter(this.dialect).add('transaction_id', '=', transactionId);
+    const sql = `SELECT ${this.selectList} FROM ${this.table}${where.toSql()} ORDER BY created_at ASC, id ASC`;
+    return rowsOf(await executor.query(sql, where.parameters)).map((row) => this.toLog(row));
+  }
+
+  private toLog(row: Record<string, unknown>): ApiLog {
+    return {
+      id: Number(row.id),
+      service: String(row.service),
+      endpoint: String(row.endpoint),
+      method: String(row.method),
+      statusCode: Number(row.status_code),
+      requestHeaders: fromJsonColumn(row.request_headers),
+      requestBody: fromJsonColumn(row.request_body),
+      responseBody: fromJsonColumn(row.response_body),
+      durationMs: Number(row.duration_ms),
+      errorMessage: (row.error_message as string | null) ?? null,
+      userId: (row.user_id as string | null) ?? '',
+      metadata: fromJsonColumn(row.metadata),
+      transactionId: (row.transaction_id as string | null) ?? '',
+      createdAt: this.dialect.readTime(row.created_at),
+    };
+  }
+}

@@ -1,0 +1,133 @@
+import type { AuditDialect } from './audit-dialect';
+import type { DataAction, DataLog, DataLogFilter } from './audit-entry';
+import { fromJsonColumn, toValuesColumn } from './json-column';
+import { type SqlExecutor, rowsOf } from './sql-executor';
+import { SqlFilter } from './sql-filter';
+
+/** A data-trail row ready to insert: who, when and which transaction are already decided. */
+export interface StampedDataEntry {
+  entityType: string;
+  entityId: string;
+  action: DataAction;
+  oldValues: Record<string, unknown> | null;
+  newValues: Record<string, unknown> | null;
+  userId: string;
+  userType: string;
+  metadata: Record<string, unknown> | null;
+  transactionId: string;
+  createdAt: Date;
+}
+
+const COLUMNS = [
+  'entity_type',
+  'entity_id',
+  'action',
+  'old_values',
+  'new_values',
+  'user_id',
+  'user_type',
+  'metadata',
+  'transaction_id',
+  'created_at',
+] as const;
+
+// Well under PostgreSQL's 65,535 bind parameters and MySQL's max_allowed_packet for typical rows.
+const ROWS_PER_INSERT = 500;
+
+/** Reads and writes the data trail table (`audit_logs` by default) with parameterised SQL only. */
+export class DataLogStore {
+  private readonly table: string;
+  private readonly selectList: string;
+
+  constructor(
+    readonly dialect: AuditDialect,
+    readonly tableName: string,
+  ) {
+    this.table = dialect.quote(tableName);
+    const j = (column: string) => `${dialect.jsonText(column)} AS ${column}`;
+    this.selectList = [
+      'id',
+      'entity_type',
+      'entity_id',
+      'action',
+      j('old_values'),
+      j('new_values'),
+      'user_id',
+      'user_type',
+      j('metadata'),
+      'transaction_id',
+      `${dialect.timeSelect('created_at')} AS created_at`,
+    ].join(', ');
+  }
+
+  /** Writes all entries in as few multi-row INSERTs as possible, through the caller's executor. */
+  async insert(executor: SqlExecutor, entries: readonly StampedDataEntry[]): Promise<void> {
+    for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
+      const chunk = entries.slice(start, start + ROWS_PER_INSERT);
+      const parameters: unknown[] = [];
+      const tuples = chunk.map((entry) => {
+        parameters.push(
+          entry.entityType,
+          entry.entityId,
+          entry.action,
+          toValuesColumn(entry.oldValues),
+          toValuesColumn(entry.newValues),
+          entry.userId,
+          entry.userType,
+          toValuesColumn(entry.metadata),
+          entry.transactionId,
+          this.dialect.writeTime(entry.createdAt),
+        );
+        const first = parameters.length - COLUMNS.length + 1;
+        return `(${COLUMNS.map((_, i) => this.dialect.placeholder(first + i)).join(', ')})`;
+      });
+      await executor.query(`INSERT INTO ${this.table} (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, parameters);
+    }
+  }
+
+  /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id. */
+  async find(executor: SqlExecutor, filter: DataLogFilter = {}): Promise<DataLog[]> {
+    const where = new SqlFilter(this.dialect)
+      .add('entity_type', '=', filter.entityType)
+      .add('entity_id', '=', filter.entityId)
+      .add('action', '=', filter.action)
+      .add('user_id', '=', filter.userId)
+      .add('transaction_id', '=', filter.transactionId)
+      .addTime('created_at', '>=', filter.from)
+      .addTime('created_at', '<=', filter.to);
+    const sql =
+      `SELECT ${this.selectList} FROM ${this.table}${where.toSql()} ORDER BY id DESC` +
+      this.dialect.limitOffset(filter.limit, filter.offset);
+    return rowsOf(await executor.query(sql, where.parameters)).map((row) => this.toLog(row));
+  }
+
+  /** Rows in the order they happened (time, then id), optionally up to and including `until`. */
+  async findInOrder(
+    executor: SqlExecutor,
+    filter: Pick<DataLogFilter, 'entityType' | 'entityId' | 'transactionId' | 'to'>,
+  ): Promise<DataLog[]> {
+    const where = new SqlFilter(this.dialect)
+      .add('entity_type', '=', filter.entityType)
+      .add('entity_id', '=', filter.entityId)
+      .add('transaction_id', '=', filter.transactionId)
+      .addTime('created_at', '<=', filter.to);
+    const sql = `SELECT ${this.selectList} FROM ${this.table}${where.toSql()} ORDER BY created_at ASC, id ASC`;
+    return rowsOf(await executor.query(sql, where.parameters)).map((row) => this.toLog(row));
+  }
+
+  private toLog(row: Record<string, unknown>): DataLog {
+    return {
+      id: Number(row.id),
+      entityType: String(row.entity_type),
+      entityId: String(row.entity_id),
+      action: row.action as DataAction,
+      oldValues: fromJsonColumn(row.old_values),
+      newValues: fromJsonColumn(row.new_values),
+      userId: (row.user_id as string | null) ?? '',
+      userType: (row.user_type as string | null) ?? '',
+      metadata: fromJsonColumn(row.metadata),
+      transactionId: (row.transaction_id as string | null) ?? '',
+      createdAt: this.dialect.readTime(row.created_at),
+    };
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * JSON text for a JSON column. BigInt has no JSON form and would throw inside JSON.stringify, so it is
+ * written as its decimal string; anything that still cannot be encoded becomes a marker rather than
+ * losing the whole audit row.
+ */
+export function toJsonColumn(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  try {
+    return JSON.stringify(value, (_key, item: unknown) => (typeof item === 'bigint' ? item.toString() : item)) ?? null;
+  } catch (error) {
+    return JSON.stringify({ _unencodable: true, error: (error as Error).message });
+  }
+}
+
+/** SPEC.md: an empty set of values is stored as SQL NULL, never as `{}`. */
+export function toValuesColumn(values: Record<string, unknown> | null | undefined): string | null {
+  if (!values || Object.keys(values).length === 0) return null;
+  return toJsonColumn(values);
+}
+
+export function fromJsonColumn<T = unknown>(text: unknown): T | null {
+  if (text === null || text === undefined) return null;
+  if (typeof text !== 'string') return text as T;
+  return JSON.parse(text) as T;
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ClsServiceManager } from 'nestjs-cls';
+import { AUDIT_OPTIONS, CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from '../module/audit.constants';
+import type { AuditUser, ResolvedAuditOptions } from '../module/audit-options';
+
+const SYSTEM_USER: AuditUser = { id: 'system', type: 'system' };
+
+interface RequestWithUser {
+  user?: { id?: unknown; sub?: unknown } | null;
+}
+
+/**
+ * What the current scope knows about the row being written: its transaction ID, its user and its
+ * request metadata. The scope is nestjs-cls's AsyncLocalStorage; we use its static service so the
+ * same store is shared with an application that set up `ClsModule` itself.
+ */
+@Injectable()
+export class AuditContext {
+  private readonly cls = ClsServiceManager.getClsService();
+
+  constructor(@Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions) {}
+
+  /** The transaction ID in scope, or undefined outside any scope. */
+  transactionId(): string | undefined {
+    return this.cls.isActive() ? (this.cls.get(CLS_TRANSACTION_ID) as string | undefined) || undefined : undefined;
+  }
+
+  request(): unknown {
+    return this.cls.isActive() ? this.cls.get(CLS_REQUEST) : undefined;
+  }
+
+  requestMetadata(): Record<string, unknown> | null {
+    return this.cls.isActive() ? ((this.cls.get(CLS_REQUEST_METADATA) as Record<string, unknown>) ?? null) : null;
+  }
+
+  /** The user a row is attributed to: the resolver's answer, else the request's user, else system. */
+  user(): AuditUser {
+    const request = this.request();
+    const resolved = this.options.userResolver ? this.options.userResolver({ request }) : defaultUser(request);
+    if (!resolved || resolved.id === undefined || resolved.id === null || resolved.id === '') return SYSTEM_USER;
+    return { id: String(resolved.id).slice(0, 100), type: String(resolved.type ?? 'user').slice(0, 50) };
+  }
+
+  /** Runs `fn` with `transactionId` in scope, keeping the values of any enclosing scope. */
+  run<T>(transactionId: string, fn: () => T): T {
+    return this.cls.run({ ifNested: 'inherit' }, () => {
+      this.cls.set(CLS_TRANSACTION_ID, transactionId);
+      return fn();
+    });
+  }
+}
+
+function defaultUser(request: unknown): AuditUser | undefined {
+  const user = (request as RequestWithUser | undefined)?.user;
+  const id = user?.id ?? user?.sub;
+  if (id === undefined || id === null || id === '') return undefined;
+  return { id: String(id), type: 'user' };
+}
