@@ -67,7 +67,9 @@ export class AuditService {
 
   private requireTrail(trail: 'dataAudit' | 'apiAudit'): void {
     if (!this.options[trail].enabled) {
-      throw new Error(`nestjs-audit-trail: the ${trail === 'dataAudit' ? 'data' : 'API'} trail is not enabled (${trail}.enabled)`);
+      throw new Error(
+        `nestjs-audit-trail: the ${trail === 'dataAudit' ? 'data' : 'API'} trail is not enabled (${trail}.enabled)`,
+      );
     }
   }
 }

@@ -21,7 +21,9 @@ function canonicalNumber(value: unknown): string | undefined {
 function instant(value: unknown): number | undefined {
   if (value instanceof Date) return value.getTime();
   if (typeof value === 'string' && ISO_DATE_TEXT.test(value)) {
-    const time = Date.parse(value.includes('T') || /Z|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`);
+    const time = Date.parse(
+      value.includes('T') || /Z|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(' ', 'T')}Z`,
+    );
     return Number.isNaN(time) ? undefined : time;
   }
   return undefined;
@@ -105,7 +107,10 @@ export function diffValues(before: AuditValues | null, after: AuditValues | null
 }
 
 /** Drops excluded keys; SPEC.md: exact, case-sensitive, top-level, dropped not masked. */
-export function withoutFields(values: AuditValues | null | undefined, excluded: ReadonlySet<string>): AuditValues | null {
+export function withoutFields(
+  values: AuditValues | null | undefined,
+  excluded: ReadonlySet<string>,
+): AuditValues | null {
   if (!values) return null;
   if (excluded.size === 0) return orNull({ ...values });
   const kept: AuditValues = {};

@@ -31,7 +31,12 @@ export class DataTrailSubscriber implements EntitySubscriberInterface {
     if (!event.databaseEntity || !event.entity) return;
     await this.recorder.record(
       event.queryRunner,
-      this.recorder.entryFor({ metadata: event.metadata, action: 'update', before: event.databaseEntity, after: event.entity }),
+      this.recorder.entryFor({
+        metadata: event.metadata,
+        action: 'update',
+        before: event.databaseEntity,
+        after: event.entity,
+      }),
     );
   }
 
@@ -49,7 +54,12 @@ export class DataTrailSubscriber implements EntitySubscriberInterface {
     if (!event.entity) return;
     await this.recorder.record(
       event.queryRunner,
-      this.recorder.entryFor({ metadata: event.metadata, action: 'soft_delete', before: event.databaseEntity, after: event.entity }),
+      this.recorder.entryFor({
+        metadata: event.metadata,
+        action: 'soft_delete',
+        before: event.databaseEntity,
+        after: event.entity,
+      }),
     );
   }
 
@@ -57,7 +67,12 @@ export class DataTrailSubscriber implements EntitySubscriberInterface {
     if (!event.entity) return;
     await this.recorder.record(
       event.queryRunner,
-      this.recorder.entryFor({ metadata: event.metadata, action: 'restore', before: event.databaseEntity, after: event.entity }),
+      this.recorder.entryFor({
+        metadata: event.metadata,
+        action: 'restore',
+        before: event.databaseEntity,
+        after: event.entity,
+      }),
     );
   }
 

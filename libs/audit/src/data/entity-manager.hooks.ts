@@ -31,7 +31,10 @@ function isPrimitiveCriteria(criteria: Criteria): boolean {
 }
 
 /** TypeORM's criteria forms (an id, ids, or a where object) as a `find` condition. */
-function whereOf(metadata: EntityMetadata, criteria: Criteria): FindOptionsWhere<ObjectLiteral> | FindOptionsWhere<ObjectLiteral>[] {
+function whereOf(
+  metadata: EntityMetadata,
+  criteria: Criteria,
+): FindOptionsWhere<ObjectLiteral> | FindOptionsWhere<ObjectLiteral>[] {
   if (isPrimitiveCriteria(criteria) && metadata.primaryColumns.length === 1) {
     const key = metadata.primaryColumns[0].propertyName;
     return { [key]: Array.isArray(criteria) ? In(criteria) : criteria };
@@ -54,7 +57,12 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
     marked[HOOKED] = true;
     for (const method of ['update', 'delete', 'softDelete', 'restore'] as const) {
       const original = manager[method] as (...args: unknown[]) => Promise<unknown>;
-      (manager as any)[method] = function auditedBulkWrite(this: EntityManager, target: EntityTarget<ObjectLiteral>, criteria: Criteria, ...rest: unknown[]) {
+      (manager as any)[method] = function auditedBulkWrite(
+        this: EntityManager,
+        target: EntityTarget<ObjectLiteral>,
+        criteria: Criteria,
+        ...rest: unknown[]
+      ) {
         const metadata = dataSource.hasMetadata(target) ? dataSource.getMetadata(target) : undefined;
         if (!metadata || !recorder.audits(metadata)) return original.call(manager, target, criteria, ...rest);
         return inTransaction(manager, async (transactional) => {
@@ -73,14 +81,21 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
           const afterById = new Map(after.map((row) => [entityIdOf(metadata, row), row]));
           for (const row of before) {
             const next = method === 'delete' ? undefined : afterById.get(entityIdOf(metadata, row));
-            await recorder.record(transactional.queryRunner, recorder.entryFor({ metadata, action: ACTION[method], before: row, after: next }));
+            await recorder.record(
+              transactional.queryRunner,
+              recorder.entryFor({ metadata, action: ACTION[method], before: row, after: next }),
+            );
           }
           return result;
         });
       };
     }
     const originalInsert = manager.insert as (...args: unknown[]) => Promise<unknown>;
-    (manager as any).insert = function auditedInsert(this: EntityManager, target: EntityTarget<ObjectLiteral>, ...rest: unknown[]) {
+    (manager as any).insert = function auditedInsert(
+      this: EntityManager,
+      target: EntityTarget<ObjectLiteral>,
+      ...rest: unknown[]
+    ) {
       const metadata = dataSource.hasMetadata(target) ? dataSource.getMetadata(target) : undefined;
       if (!metadata || !recorder.audits(metadata)) return originalInsert.call(manager, target, ...rest);
       // The subscriber records each inserted row; a transaction keeps them atomic and grouped.

@@ -1,8 +1,4 @@
-import type {
-  AuditModuleOptions,
-  AuditOnError,
-  ResolvedAuditOptions,
-} from './audit-options';
+import type { AuditModuleOptions, AuditOnError, ResolvedAuditOptions } from './audit-options';
 
 /** SPEC.md "Options and validation": table names are plain SQL identifiers, never quoted user input. */
 export const TABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
@@ -107,11 +103,10 @@ export function resolveAuditOptions(input: AuditModuleOptions | undefined | null
   const dataEnabled = booleanAt('dataAudit.enabled', data.enabled, false);
   const apiEnabled = booleanAt('apiAudit.enabled', api.enabled, false);
   if (!dataEnabled && !apiEnabled) {
-    throw new AuditOptionsError(
-      'dataAudit.enabled / apiAudit.enabled',
-      'must enable at least one trail',
-      { dataAudit: data.enabled ?? false, apiAudit: api.enabled ?? false },
-    );
+    throw new AuditOptionsError('dataAudit.enabled / apiAudit.enabled', 'must enable at least one trail', {
+      dataAudit: data.enabled ?? false,
+      apiAudit: api.enabled ?? false,
+    });
   }
 
   const dataTable = tableAt('dataAudit.table', data.table, 'audit_logs');

@@ -33,7 +33,13 @@ export class AuditModule {
     return {
       module: AuditModule,
       global,
-      providers: [...rawOptions, optionsProvider(dataSource), ...storageProviders(dataSource), AuditContext, AuditService],
+      providers: [
+        ...rawOptions,
+        optionsProvider(dataSource),
+        ...storageProviders(dataSource),
+        AuditContext,
+        AuditService,
+      ],
       exports: [AuditService, AuditContext, AUDIT_DATA_TRAIL],
     };
   }

@@ -122,19 +122,31 @@ const postgres: AuditDialect = {
   readTime: parseUtcText,
   limitOffset: (limit, offset) => limitOffsetClause(limit, offset, 'ALL'),
   dataTableStatements(table) {
-    const types = { id: 'BIGSERIAL PRIMARY KEY', json: 'JSONB', time: 'TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP' };
+    const types = {
+      id: 'BIGSERIAL PRIMARY KEY',
+      json: 'JSONB',
+      time: 'TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP',
+    };
     return [
       `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${dataColumns(types)}\n)`,
-      ...DATA_INDEXES.map(([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`),
+      ...DATA_INDEXES.map(
+        ([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`,
+      ),
       `CREATE INDEX IF NOT EXISTS "${indexName(table, 'old_values')}" ON "${table}" USING GIN (old_values)`,
       `CREATE INDEX IF NOT EXISTS "${indexName(table, 'new_values')}" ON "${table}" USING GIN (new_values)`,
     ];
   },
   apiTableStatements(table) {
-    const types = { id: 'BIGSERIAL PRIMARY KEY', json: 'JSONB', time: 'TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP' };
+    const types = {
+      id: 'BIGSERIAL PRIMARY KEY',
+      json: 'JSONB',
+      time: 'TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP',
+    };
     return [
       `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${apiColumns(types)}\n)`,
-      ...API_INDEXES.map(([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`),
+      ...API_INDEXES.map(
+        ([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`,
+      ),
     ];
   },
 };
@@ -154,14 +166,22 @@ const mysql: AuditDialect = {
   readTime: parseUtcText,
   limitOffset: (limit, offset) => limitOffsetClause(limit, offset, '18446744073709551615'),
   dataTableStatements(table) {
-    const types = { id: 'BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY', json: 'JSON', time: 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)' };
+    const types = {
+      id: 'BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY',
+      json: 'JSON',
+      time: 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)',
+    };
     const indexes = DATA_INDEXES.map(([suffix, columns]) => `INDEX \`${indexName(table, suffix)}\` (${columns})`);
     return [
       `CREATE TABLE IF NOT EXISTS \`${table}\` (\n  ${dataColumns(types)},\n  ${indexes.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
     ];
   },
   apiTableStatements(table) {
-    const types = { id: 'BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY', json: 'JSON', time: 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)' };
+    const types = {
+      id: 'BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY',
+      json: 'JSON',
+      time: 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)',
+    };
     const indexes = API_INDEXES.map(([suffix, columns]) => `INDEX \`${indexName(table, suffix)}\` (${columns})`);
     return [
       `CREATE TABLE IF NOT EXISTS \`${table}\` (\n  ${apiColumns(types)},\n  ${indexes.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
@@ -181,17 +201,29 @@ const sqlite: AuditDialect = {
   readTime: parseUtcText,
   limitOffset: (limit, offset) => limitOffsetClause(limit, offset, '-1'),
   dataTableStatements(table) {
-    const types = { id: 'INTEGER PRIMARY KEY AUTOINCREMENT', json: 'TEXT', time: "DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))" };
+    const types = {
+      id: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+      json: 'TEXT',
+      time: "DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))",
+    };
     return [
       `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${dataColumns(types)}\n)`,
-      ...DATA_INDEXES.map(([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`),
+      ...DATA_INDEXES.map(
+        ([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`,
+      ),
     ];
   },
   apiTableStatements(table) {
-    const types = { id: 'INTEGER PRIMARY KEY AUTOINCREMENT', json: 'TEXT', time: "DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))" };
+    const types = {
+      id: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+      json: 'TEXT',
+      time: "DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))",
+    };
     return [
       `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${apiColumns(types)}\n)`,
-      ...API_INDEXES.map(([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`),
+      ...API_INDEXES.map(
+        ([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`,
+      ),
     ];
   },
 };
