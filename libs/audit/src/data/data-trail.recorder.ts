@@ -25,6 +25,10 @@ export interface EntityChange {
   after?: ObjectLiteral | null;
 }
 
+function silenceKey(entityType: string, entityId: string): string {
+  return JSON.stringify([entityType, entityId]);
+}
+
 function depthOf(queryRunner: QueryRunner): number {
   // TypeORM keeps the savepoint depth in a protected field; releases before 0.3.13 have none (no nesting).
   return (queryRunner as unknown as { transactionDepth?: number }).transactionDepth ?? 1;
@@ -39,6 +43,8 @@ export class DataTrailRecorder {
   private readonly logger = new Logger('AuditTrail');
   private readonly pending = new WeakMap<QueryRunner, PendingEntry[]>();
   private readonly excludedColumns = new WeakMap<EntityMetadata, ReadonlySet<string>>();
+  /** Entities (by `silenceKey`) whose events on a query runner are not recorded: see `withoutRecording`. */
+  private readonly silenced = new WeakMap<QueryRunner, Set<string>>();
 
   constructor(
     private readonly store: DataLogStore,
@@ -114,6 +120,7 @@ export class DataTrailRecorder {
   /** Queues the entry on the caller's open transaction, or writes it now when there is none. */
   async record(queryRunner: QueryRunner | undefined, entry: StampedDataEntry | null): Promise<void> {
     if (!entry) return;
+    if (queryRunner && this.silenced.get(queryRunner)?.has(silenceKey(entry.entityType, entry.entityId))) return;
     if (queryRunner?.isTransactionActive) {
       const queue = this.pending.get(queryRunner) ?? [];
       queue.push({ depth: depthOf(queryRunner), entry });
@@ -121,6 +128,29 @@ export class DataTrailRecorder {
       return;
     }
     await this.write(queryRunner, [entry], false);
+  }
+
+  /**
+   * Runs `write` with the events of that one entity on this query runner left unrecorded. For
+   * AuditService.applyRestore: its `restore` row already accounts for the write, and an extra
+   * update/create/delete row would replay the same change twice. Other entities, and rows recorded
+   * before or after, are unaffected.
+   */
+  async withoutRecording<T>(
+    queryRunner: QueryRunner,
+    entityType: string,
+    entityId: string,
+    write: () => Promise<T>,
+  ): Promise<T> {
+    const key = silenceKey(entityType, entityId);
+    const keys = this.silenced.get(queryRunner) ?? new Set<string>();
+    this.silenced.set(queryRunner, keys);
+    keys.add(key);
+    try {
+      return await write();
+    } finally {
+      keys.delete(key);
+    }
   }
 
   /** Called just before COMMIT (or RELEASE SAVEPOINT) on this query runner. */
