@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Packs libs/audit as npm would publish it, installs the tarball into throwaway apps outside the
+# repository (one per supported Nest/TypeORM major pair, straight from the npm registry) and boots
+# each: the peer ranges in libs/audit/package.json claim only what passes here.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+work=$(mktemp -d /tmp/audit-package-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+npm run build --silent --prefix "$root" >/dev/null
+tarball=$(cd "$root/libs/audit" && npm pack --silent --pack-destination "$work" | tail -n 1)
+echo "packed $tarball ($(du -k "$work/$tarball" | cut -f1) KiB)"
+
+# nest major | @nestjs/typeorm | typeorm
+matrix=("12 12 1" "11 11 0.3")
+for entry in "${matrix[@]}"; do
+  read -r nest nestTypeorm typeorm <<<"$entry"
+  app="$work/consumer-nest$nest-typeorm$typeorm"
+  mkdir -p "$app"
+  cp "$root/test/package/consumer-app.cjs" "$app/main.cjs"
+  (
+    cd "$app"
+    echo '{ "name": "consumer", "private": true, "allowScripts": { "better-sqlite3": true } }' >package.json
+    npm install --silent --no-audit --no-fund \
+      "$work/$tarball" "@nestjs/common@$nest" "@nestjs/core@$nest" "@nestjs/platform-express@$nest" \
+      "@nestjs/typeorm@$nestTypeorm" "typeorm@$typeorm" "nestjs-cls@6.3" rxjs@7 reflect-metadata@0.2 better-sqlite3@12 \
+      >install.log 2>&1 || { cat install.log; exit 1; }
+    echo "--- Nest $nest, @nestjs/typeorm $nestTypeorm, TypeORM $typeorm"
+    node main.cjs
+  )
+done
+echo "package smoke: ${#matrix[@]} passed, 0 failed"
