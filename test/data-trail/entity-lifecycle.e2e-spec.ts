@@ -140,17 +140,20 @@ describeEachDialect('data trail: entity lifecycle', (dialect) => {
     const a = await products.save(products.create({ name: 'A', price: 1, stock: 5 }));
     const b = await products.save(products.create({ name: 'B', price: 2, stock: 6 }));
     await products.update([a.id, b.id], { stock: 0 });
+    await products.increment({ id: a.id }, 'stock', 2);
     await products.softDelete(a.id);
     await products.restore(a.id);
     await products.delete({ id: b.id });
 
     const rowsA = await rowsOf(String(a.id));
-    expect(rowsA.map((row) => row.action)).toEqual(['create', 'update', 'soft_delete', 'restore']);
+    expect(rowsA.map((row) => row.action)).toEqual(['create', 'update', 'update', 'soft_delete', 'restore']);
     expect(rowsA[1].oldValues).toMatchObject({ stock: 5 });
     expect(rowsA[1].newValues).toMatchObject({ stock: 0 });
-    expect(rowsA[2].newValues).toHaveProperty('deleted_at');
-    expect(rowsA[2].newValues!.deleted_at).not.toBeNull();
-    expect(rowsA[3].newValues).toMatchObject({ deleted_at: null });
+    expect(rowsA[2].oldValues).toMatchObject({ stock: 0 });
+    expect(rowsA[2].newValues).toMatchObject({ stock: 2 });
+    expect(rowsA[3].newValues).toHaveProperty('deleted_at');
+    expect(rowsA[3].newValues!.deleted_at).not.toBeNull();
+    expect(rowsA[4].newValues).toMatchObject({ deleted_at: null });
 
     const rowsB = await rowsOf(String(b.id));
     expect(rowsB.map((row) => row.action)).toEqual(['create', 'update', 'delete']);

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import {
   type DataSource,
   type EntityManager,
@@ -14,11 +15,17 @@ import type { DataTrailRecorder } from './data-trail.recorder';
 
 const HOOKED = Symbol('nestjs-audit-trail:hooked');
 
+// Set while an audited call runs its original: TypeORM's increment() calls this.update(), which must
+// not record a second time. Async-local, so concurrent calls on one manager do not see each other.
+const insideAuditedCall = new AsyncLocalStorage<true>();
+
 type Criteria = unknown;
-type BulkMethod = 'update' | 'delete' | 'softDelete' | 'restore';
+type BulkMethod = 'update' | 'increment' | 'decrement' | 'delete' | 'softDelete' | 'restore';
 
 const ACTION: Record<BulkMethod, DataAction> = {
   update: 'update',
+  increment: 'update',
+  decrement: 'update',
   delete: 'delete',
   softDelete: 'soft_delete',
   restore: 'restore',
@@ -43,7 +50,8 @@ function whereOf(
 }
 
 /**
- * The query-builder paths of EntityManager (`update`, `delete`, `softDelete`, `restore`, `insert`)
+ * The query-builder paths of EntityManager (`update`, `increment`, `decrement`, `delete`, `softDelete`,
+ * `restore`, `insert`)
  * broadcast events without their criteria, so a subscriber cannot tell which rows they touched.
  * These hooks wrap those methods on every EntityManager of the audited DataSource: they read the
  * matching rows (locked where the database allows) in the caller's transaction, or in one they open,
@@ -55,7 +63,7 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
     const marked = manager as EntityManager & { [HOOKED]?: true };
     if (marked[HOOKED]) return manager;
     marked[HOOKED] = true;
-    for (const method of ['update', 'delete', 'softDelete', 'restore'] as const) {
+    for (const method of Object.keys(ACTION) as BulkMethod[]) {
       const original = manager[method] as (...args: unknown[]) => Promise<unknown>;
       (manager as any)[method] = function auditedBulkWrite(
         this: EntityManager,
@@ -64,7 +72,9 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
         ...rest: unknown[]
       ) {
         const metadata = dataSource.hasMetadata(target) ? dataSource.getMetadata(target) : undefined;
-        if (!metadata || !recorder.audits(metadata)) return original.call(manager, target, criteria, ...rest);
+        if (!metadata || !recorder.audits(metadata) || insideAuditedCall.getStore()) {
+          return original.call(manager, target, criteria, ...rest);
+        }
         return inTransaction(manager, async (transactional) => {
           const where = whereOf(metadata, criteria);
           const read = () =>
@@ -76,7 +86,9 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
               ...(dialect.rowLock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
             });
           const before = await read();
-          const result = await (original as any).call(transactional, target, criteria, ...rest);
+          const result = await insideAuditedCall.run(true, () =>
+            (original as any).call(transactional, target, criteria, ...rest),
+          );
           const after = method === 'delete' ? [] : await readByIds(transactional, metadata, before);
           const afterById = new Map(after.map((row) => [entityIdOf(metadata, row), row]));
           for (const row of before) {
