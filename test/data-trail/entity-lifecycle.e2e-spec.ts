@@ -163,10 +163,28 @@ describeEachDialect('data trail: entity lifecycle', (dialect) => {
     expect(rowsA[1].transactionId).toBe(rowsB[1].transactionId);
   });
 
+  it('records an upsert as create for a new row and update for an existing one', async () => {
+    const levels = t.dataSource.getRepository(StockLevel);
+    await levels.save({ warehouse: 'SBY', sku: 'U-1', quantity: 1 });
+    await levels.upsert(
+      [
+        { warehouse: 'SBY', sku: 'U-1', quantity: 4 },
+        { warehouse: 'SBY', sku: 'U-2', quantity: 7 },
+      ],
+      ['warehouse', 'sku'],
+    );
+    const rows = (await t.audit.query({ entityType: 'stock_levels' })).filter((row) => row.entityId.includes('"U-'));
+    expect(rows.reverse().map((row) => [row.action, row.entityId, row.oldValues, row.newValues])).toEqual([
+      ['create', '["SBY","U-1"]', null, { warehouse: 'SBY', sku: 'U-1', quantity: 1 }],
+      ['update', '["SBY","U-1"]', { quantity: 1 }, { quantity: 4 }],
+      ['create', '["SBY","U-2"]', null, { warehouse: 'SBY', sku: 'U-2', quantity: 7 }],
+    ]);
+  });
+
   it('keys a compound primary key as a JSON array and skips excluded entities entirely', async () => {
     await t.dataSource.getRepository(StockLevel).save({ warehouse: 'JKT', sku: 'K-1', quantity: 5 });
     await t.dataSource.getRepository(Session).save({ token: 'abc' });
-    const rows = await t.audit.query({ entityType: 'stock_levels' });
+    const rows = (await t.audit.query({ entityType: 'stock_levels' })).filter((row) => row.entityId.includes('JKT'));
     expect(rows).toHaveLength(1);
     expect(rows[0].entityId).toBe('["JKT","K-1"]');
     expect(rows[0].newValues).toEqual({ warehouse: 'JKT', sku: 'K-1', quantity: 5 });

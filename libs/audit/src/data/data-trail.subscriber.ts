@@ -9,6 +9,7 @@ import type {
   UpdateEvent,
 } from 'typeorm';
 import type { DataTrailRecorder } from './data-trail.recorder';
+import { isInsideAuditedCall } from './entity-manager.hooks';
 
 /**
  * Listens to every entity of the audited DataSource. Events from the persistence layer (`save`,
@@ -21,6 +22,7 @@ export class DataTrailSubscriber implements EntitySubscriberInterface {
   constructor(private readonly recorder: DataTrailRecorder) {}
 
   async afterInsert(event: InsertEvent<any>): Promise<void> {
+    if (isInsideAuditedCall()) return;
     await this.recorder.record(
       event.queryRunner,
       this.recorder.entryFor({ metadata: event.metadata, action: 'create', after: event.entity }),

@@ -19,6 +19,11 @@ const HOOKED = Symbol('nestjs-audit-trail:hooked');
 // not record a second time. Async-local, so concurrent calls on one manager do not see each other.
 const insideAuditedCall = new AsyncLocalStorage<true>();
 
+/** True while a hook runs TypeORM's own method; the hook records those rows itself. */
+export function isInsideAuditedCall(): boolean {
+  return insideAuditedCall.getStore() === true;
+}
+
 type Criteria = unknown;
 type BulkMethod = 'update' | 'increment' | 'decrement' | 'delete' | 'softDelete' | 'restore';
 
@@ -76,20 +81,19 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
           return original.call(manager, target, criteria, ...rest);
         }
         return inTransaction(manager, async (transactional) => {
-          const where = whereOf(metadata, criteria);
-          const read = () =>
-            transactional.find(metadata.target, {
-              where,
-              withDeleted: true,
-              loadEagerRelations: false,
-              loadRelationIds: true,
-              ...(dialect.rowLock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
-            });
-          const before = await read();
+          const before = await readRows(transactional, metadata, whereOf(metadata, criteria), dialect.rowLock);
           const result = await insideAuditedCall.run(true, () =>
             (original as any).call(transactional, target, criteria, ...rest),
           );
-          const after = method === 'delete' ? [] : await readByIds(transactional, metadata, before);
+          const after =
+            method === 'delete' || before.length === 0
+              ? []
+              : await readRows(
+                  transactional,
+                  metadata,
+                  before.map((row) => metadata.getEntityIdMap(row) as FindOptionsWhere<ObjectLiteral>),
+                  false,
+                );
           const afterById = new Map(after.map((row) => [entityIdOf(metadata, row), row]));
           for (const row of before) {
             const next = method === 'delete' ? undefined : afterById.get(entityIdOf(metadata, row));
@@ -113,6 +117,38 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
       // The subscriber records each inserted row; a transaction keeps them atomic and grouped.
       return inTransaction(manager, (transactional) => (originalInsert as any).call(transactional, target, ...rest));
     };
+    const originalUpsert = manager.upsert as (...args: unknown[]) => Promise<unknown>;
+    (manager as any).upsert = function auditedUpsert(
+      this: EntityManager,
+      target: EntityTarget<ObjectLiteral>,
+      entityOrEntities: ObjectLiteral | ObjectLiteral[],
+      conflict: string[] | { conflictPaths: string[] | Record<string, true> },
+    ) {
+      const metadata = dataSource.hasMetadata(target) ? dataSource.getMetadata(target) : undefined;
+      const entities = Array.isArray(entityOrEntities) ? entityOrEntities : [entityOrEntities];
+      if (!metadata || !recorder.audits(metadata) || insideAuditedCall.getStore() || entities.length === 0) {
+        return originalUpsert.call(manager, target, entityOrEntities, conflict);
+      }
+      // An upsert is an INSERT to TypeORM's listeners even when it updated a row; the rows that
+      // existed before are told apart here, and recorded as updates.
+      const paths = Array.isArray(conflict) ? conflict : Object.keys(conflict.conflictPaths);
+      const where = entities.map((entity) => Object.fromEntries(paths.map((path) => [path, entity[path]])));
+      return inTransaction(manager, async (transactional) => {
+        const before = await readRows(transactional, metadata, where, dialect.rowLock);
+        const result = await insideAuditedCall.run(true, () =>
+          (originalUpsert as any).call(transactional, target, entityOrEntities, conflict),
+        );
+        const beforeById = new Map(before.map((row) => [entityIdOf(metadata, row), row]));
+        for (const row of await readRows(transactional, metadata, where, false)) {
+          const previous = beforeById.get(entityIdOf(metadata, row));
+          const change = previous
+            ? { metadata, action: 'update' as const, before: previous, after: row }
+            : { metadata, action: 'create' as const, after: row };
+          await recorder.record(transactional.queryRunner, recorder.entryFor(change));
+        }
+        return result;
+      });
+    };
     return manager;
   };
 
@@ -125,12 +161,18 @@ function inTransaction<T>(manager: EntityManager, work: (manager: EntityManager)
   return manager.queryRunner?.isTransactionActive ? work(manager) : manager.transaction(work);
 }
 
-function readByIds(manager: EntityManager, metadata: EntityMetadata, rows: ObjectLiteral[]): Promise<ObjectLiteral[]> {
-  if (rows.length === 0) return Promise.resolve([]);
+/** The matching rows as entities (soft-deleted included, relations as ids), locked where the database can. */
+function readRows(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  where: FindOptionsWhere<ObjectLiteral> | FindOptionsWhere<ObjectLiteral>[],
+  lock: boolean,
+): Promise<ObjectLiteral[]> {
   return manager.find(metadata.target, {
-    where: rows.map((row) => metadata.getEntityIdMap(row) as FindOptionsWhere<ObjectLiteral>),
+    where,
     withDeleted: true,
     loadEagerRelations: false,
     loadRelationIds: true,
+    ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}),
   });
 }
