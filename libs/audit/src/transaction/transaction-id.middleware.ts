@@ -1,0 +1,47 @@
+import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
+import { ClsServiceManager, ContextClsStoreMap } from 'nestjs-cls';
+import { AUDIT_OPTIONS, CLS_REQUEST } from '../module/audit.constants';
+import type { ResolvedAuditOptions } from '../module/audit-options';
+import type { HttpRequestLike } from './request-metadata';
+import { assignedTransactionId } from './transaction-id.server-hook';
+import {
+  type HttpResponseLike,
+  incomingTransactionId,
+  seedRequestScope,
+  setTransactionIdHeader,
+} from './request-scope';
+
+/**
+ * Opens the transaction-ID scope of an HTTP request before guards, pipes and exception filters run,
+ * so that every response carries the ID (a guard's 401, a 404, an unhandled 500 included) and every
+ * row written while serving the request is stamped with it. AuditModule mounts it on all routes
+ * unless `transaction.mount` is false. On Fastify it receives the raw Node request and response.
+ */
+@Injectable()
+export class TransactionIdMiddleware implements NestMiddleware {
+  private readonly cls = ClsServiceManager.getClsService();
+
+  constructor(@Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions) {}
+
+  use(request: HttpRequestLike, response: HttpResponseLike, next: (error?: unknown) => void): void {
+    const active = this.cls.isActive();
+    // Mounted twice (by us and by the application): the first run already seeded this request.
+    if (active && this.cls.get(CLS_REQUEST) === request) return next();
+
+    const options = this.options.transaction;
+    const transactionId = assignedTransactionId(request) ?? incomingTransactionId(request, options.header);
+    setTransactionIdHeader(response, options.header, transactionId);
+
+    // Share the store only when nestjs-cls opened it for this very request (the application's own
+    // ClsMiddleware ran first), so its values and ours live together. Any other active store may
+    // outlive the request (e.g. the server was started inside a scope); writing into it would leak
+    // one request's ID into the next, so the request gets a copy of it instead.
+    const ownStore = active && ContextClsStoreMap.getByRaw(request) === this.cls.get();
+    this.cls.run({ ifNested: ownStore ? 'reuse' : 'inherit' }, () => {
+      seedRequestScope(this.cls, request, transactionId, options);
+      // An application-mounted ClsGuard or ClsInterceptor then enters this store rather than a new one.
+      if (!ownStore) ContextClsStoreMap.setByRaw(request, this.cls.get());
+      next();
+    });
+  }
+}
