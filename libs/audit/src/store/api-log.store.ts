@@ -2,6 +2,7 @@ import type { AuditDialect } from './audit-dialect';
 import type { ApiLog, ApiLogFilter } from './audit-entry';
 import { fromJsonColumn, toJsonColumn, toValuesColumn } from './json-column';
 import { type SqlExecutor, rowsOf } from './sql-executor';
+import { keysetCursor } from './page-cursor';
 import { SqlFilter } from './sql-filter';
 
 /** An API-trail row ready to insert: redacted, truncated, user and transaction decided. */
@@ -95,7 +96,7 @@ export class ApiLogStore {
     }
   }
 
-  /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id. */
+  /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id (keyset: `beforeId`). */
   async find(executor: SqlExecutor, filter: ApiLogFilter = {}): Promise<ApiLog[]> {
     const where = new SqlFilter(this.dialect)
       .add('service', '=', filter.service)
@@ -103,7 +104,8 @@ export class ApiLogStore {
       .add('user_id', '=', filter.userId)
       .add('transaction_id', '=', filter.transactionId)
       .addTime('created_at', '>=', filter.from)
-      .addTime('created_at', '<=', filter.to);
+      .addTime('created_at', '<=', filter.to)
+      .add('id', '<', keysetCursor(filter.beforeId));
     const sql =
       `SELECT ${this.selectList} FROM ${this.table}${where.toSql()} ORDER BY id DESC` +
       this.dialect.limitOffset(filter.limit, filter.offset);

@@ -82,6 +82,11 @@ export interface DataLogFilter {
   to?: Date;
   limit?: number;
   offset?: number;
+  /**
+   * Keyset cursor: only rows with an id below this one. Pass the last id of the previous page (see
+   * `nextCursor`) to walk newest-first pages that stay fast however deep they go, unlike `offset`.
+   */
+  beforeId?: number;
 }
 
 export interface ApiLogFilter {
@@ -93,4 +98,9 @@ export interface ApiLogFilter {
   to?: Date;
   limit?: number;
   offset?: number;
+  /**
+   * Keyset cursor: only rows with an id below this one. Pass the last id of the previous page (see
+   * `nextCursor`) to walk newest-first pages that stay fast however deep they go, unlike `offset`.
+   */
+  beforeId?: number;
 }

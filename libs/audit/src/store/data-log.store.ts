@@ -2,6 +2,7 @@ import type { AuditDialect } from './audit-dialect';
 import type { DataAction, DataLog, DataLogFilter } from './audit-entry';
 import { fromJsonColumn, toValuesColumn } from './json-column';
 import { type SqlExecutor, rowsOf } from './sql-executor';
+import { keysetCursor } from './page-cursor';
 import { SqlFilter } from './sql-filter';
 
 /** A data-trail row ready to insert: who, when and which transaction are already decided. */
@@ -85,7 +86,7 @@ export class DataLogStore {
     }
   }
 
-  /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id. */
+  /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id (keyset: `beforeId`). */
   async find(executor: SqlExecutor, filter: DataLogFilter = {}): Promise<DataLog[]> {
     const where = new SqlFilter(this.dialect)
       .add('entity_type', '=', filter.entityType)
@@ -94,7 +95,8 @@ export class DataLogStore {
       .add('user_id', '=', filter.userId)
       .add('transaction_id', '=', filter.transactionId)
       .addTime('created_at', '>=', filter.from)
-      .addTime('created_at', '<=', filter.to);
+      .addTime('created_at', '<=', filter.to)
+      .add('id', '<', keysetCursor(filter.beforeId));
     const sql =
       `SELECT ${this.selectList} FROM ${this.table}${where.toSql()} ORDER BY id DESC` +
       this.dialect.limitOffset(filter.limit, filter.offset);
