@@ -153,6 +153,15 @@ describeEachDialect('AuditModule', (dialect) => {
           throw new Error('rolled back');
         }),
       ).rejects.toThrow('rolled back');
+      await expect(
+        audit.recordDataChange({
+          entityType: 'accounts',
+          entityId: '9',
+          action: 'create',
+          newValues: { v: 1 },
+          transactionId: 'x'.repeat(101),
+        }),
+      ).rejects.toThrow(/transactionId must be 1 to 100 characters/);
       const rows = await audit.query({ entityType: 'accounts' });
       expect(rows).toHaveLength(1);
       expect(rows[0]).toMatchObject({

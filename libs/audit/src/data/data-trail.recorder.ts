@@ -5,7 +5,7 @@ import type { AuditValues, DataAction, DataEntry } from '../store/audit-entry';
 import type { DataLogStore, StampedDataEntry } from '../store/data-log.store';
 import type { SqlExecutor } from '../store/sql-executor';
 import type { AuditContext } from '../transaction/audit-context';
-import { newTransactionId } from '../transaction/transaction-id';
+import { isSafeTransactionId, newTransactionId } from '../transaction/transaction-id';
 import { columnValues, entityIdOf } from './column-values';
 import { diffValues, withoutFields } from './data-diff';
 
@@ -100,6 +100,10 @@ export class DataTrailRecorder {
 
   /** Completes an entry with user, request metadata, transaction ID and time. */
   stamp(entry: DataEntry): StampedDataEntry {
+    if (entry.transactionId && !isSafeTransactionId(entry.transactionId)) {
+      // Same rule as for a header: the column holds 100 characters and the ID ends up in logs and URLs.
+      throw new Error('nestjs-audit-trail: transactionId must be 1 to 100 characters from A-Z a-z 0-9 _ . : -');
+    }
     const user = entry.userId ? { id: entry.userId, type: entry.userType ?? 'user' } : this.context.user();
     const requestMetadata = this.context.requestMetadata();
     const metadata = requestMetadata || entry.metadata ? { ...requestMetadata, ...entry.metadata } : null;
