@@ -24,6 +24,15 @@ export type {
   ApiLogFilter,
 } from './store/audit-entry';
 export { createAuditMigration } from './store/audit-tables';
+export { nextCursor } from './store/page-cursor';
+export type { TransactionTrail, TimelineItem } from './history/transaction-trail';
+export type { EntitySnapshot, RestoreResult, RestoreOptions } from './history/entity-history';
+export { entityFromValues } from './history/entity-values';
+export type { PurgeOptions, PurgeResult } from './retention/audit-purge';
 export { newTransactionId, isSafeTransactionId, TRANSACTION_ID_PATTERN } from './transaction/transaction-id';
+export { TransactionIdMiddleware } from './transaction/transaction-id.middleware';
+export { TransactionIdInterceptor } from './transaction/transaction-id.interceptor';
 export { redactHeaders, redactBody, REDACTED } from './api/redaction';
 export { truncateBody } from './api/truncation';
+export { ApiTrailWriteError, MAX_QUEUED_ROWS } from './api/api-trail.recorder';
+export { AUDIT_SERVICE_HEADER } from './api/call-target';

@@ -98,6 +98,14 @@ function fromBytes(bytes: Uint8Array, type: string | null): unknown {
   return fromText(decode(bytes, charset(type)), type);
 }
 
+/**
+ * Whether bytes of this content type are decoded and stored as text (text/*, JSON, XML,
+ * form-urlencoded); anything else, or no content type at all, is stored as a {@link BinaryBody}.
+ */
+export function isTextualContentType(contentType: string | null | undefined): boolean {
+  return isTextual(mediaType(normaliseContentType(contentType)));
+}
+
 function parseJson(text: string): unknown {
   try {
     return JSON.parse(text) as unknown;

@@ -61,12 +61,18 @@ export interface TransactionOptions {
   recordUserAgent?: boolean;
 }
 
+/**
+ * The retention job (retention/audit-retention.job.ts). It needs `@nestjs/schedule` installed and
+ * `ScheduleModule.forRoot()` imported by the application; start-up fails saying so otherwise.
+ */
 export interface RetentionOptions {
+  /** Default: true when `retention` is given at all. */
   enabled?: boolean;
   /** How long rows are kept: `<n>d`, `<n>h`, `<n>m` or `<n>s`. Default `365d`. */
   maxAge?: string;
   /** Cron expression of the purge job. Default `0 3 * * *`. */
   cron?: string;
+  /** IANA zone the cron expression is read in (`Asia/Jakarta`). Default: the server's. */
   timeZone?: string;
   /** Rows deleted per statement. Default 1000. */
   batchSize?: number;

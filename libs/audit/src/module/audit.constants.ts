@@ -11,3 +11,5 @@ export const CLS_REQUEST_METADATA = 'nestjs-audit-trail:request-metadata';
 export const AUDIT_STORAGE = Symbol('nestjs-audit-trail:storage');
 /** Injection token of the DataTrailRecorder. */
 export const AUDIT_DATA_TRAIL = Symbol('nestjs-audit-trail:data-trail');
+/** Injection token of the ApiTrailRecorder. */
+export const AUDIT_API_TRAIL = Symbol('nestjs-audit-trail:api-trail');

@@ -1,9 +1,20 @@
-import { type DynamicModule, Module, type Provider } from '@nestjs/common';
+import {
+  type DynamicModule,
+  Inject,
+  type MiddlewareConsumer,
+  Module,
+  type NestModule,
+  type Provider,
+} from '@nestjs/common';
 import { AuditService } from '../audit.service';
+import { AuditRetentionJob } from '../retention/audit-retention.job';
 import { AuditContext } from '../transaction/audit-context';
-import { AUDIT_DATA_TRAIL, AUDIT_RAW_OPTIONS } from './audit.constants';
-import type { AuditModuleAsyncOptions, AuditModuleOptions } from './audit-options';
-import { optionsProvider, storageProviders } from './audit.providers';
+import { TransactionIdInterceptor } from '../transaction/transaction-id.interceptor';
+import { mountTransactionMiddleware, transactionProviders } from '../transaction/transaction.providers';
+import { AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_RAW_OPTIONS } from './audit.constants';
+import type { AuditModuleAsyncOptions, AuditModuleOptions, ResolvedAuditOptions } from './audit-options';
+import { apiTrailProviders, optionsProvider, storageProviders } from './audit.providers';
+import { resolveAuditOptions } from './audit-options.validation';
 
 /**
  * `AuditModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`: records every
@@ -11,8 +22,17 @@ import { optionsProvider, storageProviders } from './audit.providers';
  * by one transaction ID. Global by default.
  */
 @Module({})
-export class AuditModule {
+export class AuditModule implements NestModule {
+  constructor(@Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions) {}
+
+  configure(consumer: MiddlewareConsumer): void {
+    mountTransactionMiddleware(consumer, this.options);
+  }
+
   static forRoot(options: AuditModuleOptions): DynamicModule {
+    // Static options are checked here, before any DataSource opens, so a bad one stops start-up
+    // without leaving connections behind; the provider validates again for forRootAsync's factory.
+    resolveAuditOptions(options);
     return AuditModule.build(options?.isGlobal ?? true, options?.dataSource, [
       { provide: AUDIT_RAW_OPTIONS, useValue: options },
     ]);
@@ -37,10 +57,13 @@ export class AuditModule {
         ...rawOptions,
         optionsProvider(dataSource),
         ...storageProviders(dataSource),
+        ...apiTrailProviders(),
         AuditContext,
         AuditService,
+        ...transactionProviders(),
+        AuditRetentionJob,
       ],
-      exports: [AuditService, AuditContext, AUDIT_DATA_TRAIL],
+      exports: [AuditService, AuditContext, AUDIT_DATA_TRAIL, AUDIT_OPTIONS, TransactionIdInterceptor],
     };
   }
 }

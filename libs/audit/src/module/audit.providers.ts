@@ -6,7 +6,9 @@ import { DataTrailSubscriber } from '../data/data-trail.subscriber';
 import { hookEntityManagers } from '../data/entity-manager.hooks';
 import { AuditStorage } from '../store/audit-storage';
 import { AuditContext } from '../transaction/audit-context';
-import { AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_RAW_OPTIONS, AUDIT_STORAGE } from './audit.constants';
+import { ApiTrailHooks } from '../api/api-trail.hooks';
+import { ApiTrailRecorder } from '../api/api-trail.recorder';
+import { AUDIT_API_TRAIL, AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_RAW_OPTIONS, AUDIT_STORAGE } from './audit.constants';
 import type { AuditModuleOptions, ResolvedAuditOptions } from './audit-options';
 import { AuditOptionsError, resolveAuditOptions } from './audit-options.validation';
 
@@ -59,6 +61,22 @@ export function storageProviders(dataSourceName: string | undefined): Provider[]
       },
       inject: [AUDIT_OPTIONS, AUDIT_STORAGE, AuditContext],
     },
+  ];
+}
+
+/**
+ * The API-trail recorder (also behind AuditService.recordApiCall) and the hooks that feed it from
+ * every HttpService and the global fetch; the hooks attach nothing unless `apiAudit.enabled`.
+ */
+export function apiTrailProviders(): Provider[] {
+  return [
+    {
+      provide: AUDIT_API_TRAIL,
+      useFactory: (options: ResolvedAuditOptions, storage: AuditStorage, context: AuditContext): ApiTrailRecorder =>
+        new ApiTrailRecorder(storage.apiLogs, storage.dataSource, options.apiAudit, context),
+      inject: [AUDIT_OPTIONS, AUDIT_STORAGE, AuditContext],
+    },
+    ApiTrailHooks,
   ];
 }
 
