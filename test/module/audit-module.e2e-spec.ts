@@ -91,6 +91,48 @@ describeEachDialect('AuditModule', (dialect) => {
     }
   });
 
+  it('creates the indexes SPEC.md names on both tables (GIN on the values only on PostgreSQL)', async () => {
+    const database = await testDatabase(dialect, [Product]);
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        TypeOrmModule.forRoot(database),
+        AuditModule.forRoot({ dataAudit: { enabled: true }, apiAudit: { enabled: true } }),
+      ],
+    }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    const indexesOf = async (table: string): Promise<string[]> => {
+      const sql = {
+        postgres: `SELECT indexname AS name FROM pg_indexes WHERE tablename = '${table}' AND indexname LIKE 'idx_%'`,
+        mariadb: `SELECT DISTINCT index_name AS name FROM information_schema.statistics WHERE table_schema = DATABASE() AND table_name = '${table}' AND index_name LIKE 'idx_%'`,
+        sqlite: `SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '${table}' AND name LIKE 'idx_%'`,
+      }[dialect];
+      const rows: Array<{ name: string }> = await app.get<DataSource>(getDataSourceToken()).query(sql);
+      return rows.map((row) => row.name).sort();
+    };
+    try {
+      const gin = dialect === 'postgres' ? ['idx_audit_logs_new_values', 'idx_audit_logs_old_values'] : [];
+      expect(await indexesOf('audit_logs')).toEqual(
+        [
+          'idx_audit_logs_action',
+          'idx_audit_logs_created',
+          'idx_audit_logs_entity',
+          'idx_audit_logs_transaction',
+          'idx_audit_logs_user',
+          ...gin,
+        ].sort(),
+      );
+      expect(await indexesOf('audit_api_logs')).toEqual([
+        'idx_audit_api_logs_created',
+        'idx_audit_api_logs_service',
+        'idx_audit_api_logs_status',
+        'idx_audit_api_logs_transaction',
+        'idx_audit_api_logs_user',
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('with autoMigrate off, the shipped migration creates the same tables', async () => {
     const database = await testDatabase(dialect, [Product]);
     const migrated = new DataSource({ ...database, migrations: [createAuditMigration()] } as never);

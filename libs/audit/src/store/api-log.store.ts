@@ -1,6 +1,7 @@
 import type { AuditDialect } from './audit-dialect';
 import type { ApiLog, ApiLogFilter } from './audit-entry';
 import { fromJsonColumn, toJsonColumn, toValuesColumn } from './json-column';
+import { insertRows } from './multi-row-insert';
 import { type SqlExecutor, rowsOf } from './sql-executor';
 import { keysetCursor } from './page-cursor';
 import { SqlFilter } from './sql-filter';
@@ -70,30 +71,22 @@ export class ApiLogStore {
   }
 
   async insert(executor: SqlExecutor, entries: readonly StampedApiEntry[]): Promise<void> {
-    for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
-      const chunk = entries.slice(start, start + ROWS_PER_INSERT);
-      const parameters: unknown[] = [];
-      const tuples = chunk.map((entry) => {
-        parameters.push(
-          entry.service.slice(0, 100),
-          entry.endpoint.slice(0, 500),
-          entry.method.toUpperCase().slice(0, 10),
-          Math.trunc(entry.statusCode) || 0,
-          toValuesColumn(entry.requestHeaders),
-          toJsonColumn(entry.requestBody),
-          toJsonColumn(entry.responseBody),
-          Math.max(0, Math.round(entry.durationMs)),
-          entry.errorMessage,
-          entry.userId,
-          toValuesColumn(entry.metadata),
-          entry.transactionId,
-          this.dialect.writeTime(entry.createdAt),
-        );
-        const first = parameters.length - COLUMNS.length + 1;
-        return `(${COLUMNS.map((_, i) => this.dialect.placeholder(first + i)).join(', ')})`;
-      });
-      await executor.query(`INSERT INTO ${this.table} (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, parameters);
-    }
+    const rows = entries.map((entry) => [
+      entry.service.slice(0, 100),
+      entry.endpoint.slice(0, 500),
+      entry.method.toUpperCase().slice(0, 10),
+      Math.trunc(entry.statusCode) || 0,
+      toValuesColumn(entry.requestHeaders),
+      toJsonColumn(entry.requestBody),
+      toJsonColumn(entry.responseBody),
+      Math.max(0, Math.round(entry.durationMs)),
+      entry.errorMessage,
+      entry.userId,
+      toValuesColumn(entry.metadata),
+      entry.transactionId,
+      this.dialect.writeTime(entry.createdAt),
+    ]);
+    await insertRows(executor, this.dialect, this.tableName, COLUMNS, rows, ROWS_PER_INSERT);
   }
 
   /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id (keyset: `beforeId`). */

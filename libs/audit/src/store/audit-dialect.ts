@@ -20,9 +20,23 @@ export interface AuditDialect {
   readonly rowLock: boolean;
   /** `LIMIT/OFFSET` clause; either may be absent. */
   limitOffset(limit?: number, offset?: number): string;
-  /** DDL of both trails; each statement is idempotent. */
-  dataTableStatements(table: string): string[];
-  apiTableStatements(table: string): string[];
+  /** SQL types of the id, JSON and timestamp columns. */
+  readonly types: ColumnTypes;
+  /** Idempotent DDL of one table and its indexes; `using` indexes (GIN) only where the dialect has them. */
+  tableStatements(table: string, columns: readonly string[], indexes: readonly IndexDefinition[]): string[];
+}
+
+export interface ColumnTypes {
+  id: string;
+  json: string;
+  time: string;
+}
+
+export interface IndexDefinition {
+  suffix: string;
+  columns: string;
+  /** Index method; an index with one is created only by a dialect that supports it. */
+  using?: 'GIN';
 }
 
 /** `2026-04-18 14:23:18.123`, UTC: what MySQL DATETIME(3) and our SQLite TEXT columns hold. */
@@ -46,62 +60,19 @@ export function indexName(table: string, suffix: string): string {
   return `idx_${table.slice(0, 63 - 6 - tag.length - suffix.length)}_${tag}_${suffix}`;
 }
 
-interface ColumnTypes {
-  id: string;
-  json: string;
-  time: string;
+/** CREATE TABLE, then one CREATE INDEX IF NOT EXISTS per index (PostgreSQL, SQLite: double-quoted names). */
+function separateIndexes(withMethod: boolean): AuditDialect['tableStatements'] {
+  return (table, columns, indexes) => [
+    `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${columns.join(',\n  ')}\n)`,
+    ...indexes
+      .filter((index) => withMethod || !index.using)
+      .map(
+        (index) =>
+          `CREATE INDEX IF NOT EXISTS "${indexName(table, index.suffix)}" ON "${table}"` +
+          `${index.using ? ` USING ${index.using}` : ''} (${index.columns})`,
+      ),
+  ];
 }
-
-function dataColumns(t: ColumnTypes): string {
-  return [
-    `id ${t.id}`,
-    'entity_type VARCHAR(100) NOT NULL',
-    'entity_id VARCHAR(100) NOT NULL',
-    'action VARCHAR(20) NOT NULL',
-    `old_values ${t.json} NULL`,
-    `new_values ${t.json} NULL`,
-    'user_id VARCHAR(100) NULL',
-    'user_type VARCHAR(50) NULL',
-    `metadata ${t.json} NULL`,
-    'transaction_id VARCHAR(100) NULL',
-    `created_at ${t.time}`,
-  ].join(',\n  ');
-}
-
-function apiColumns(t: ColumnTypes): string {
-  return [
-    `id ${t.id}`,
-    'service VARCHAR(100) NOT NULL',
-    'endpoint VARCHAR(500) NOT NULL',
-    'method VARCHAR(10) NOT NULL',
-    'status_code INTEGER NOT NULL DEFAULT 0',
-    `request_headers ${t.json} NULL`,
-    `request_body ${t.json} NULL`,
-    `response_body ${t.json} NULL`,
-    'duration_ms INTEGER NOT NULL DEFAULT 0',
-    'error_message TEXT NULL',
-    'user_id VARCHAR(100) NULL',
-    `metadata ${t.json} NULL`,
-    'transaction_id VARCHAR(100) NULL',
-    `created_at ${t.time}`,
-  ].join(',\n  ');
-}
-
-const DATA_INDEXES: ReadonlyArray<[string, string]> = [
-  ['entity', 'entity_type, entity_id'],
-  ['user', 'user_id, created_at'],
-  ['action', 'action'],
-  ['created', 'created_at'],
-  ['transaction', 'transaction_id'],
-];
-
-const API_INDEXES: ReadonlyArray<[string, string]> = [
-  ['service', 'service, created_at'],
-  ['status', 'status_code'],
-  ['user', 'user_id'],
-  ['created', 'created_at'],
-  ['transaction', 'transaction_id'],
-];
 
 function limitOffsetClause(limit: number | undefined, offset: number | undefined, unlimited: string): string {
   const hasLimit = limit !== undefined && limit > 0;
@@ -121,34 +92,8 @@ const postgres: AuditDialect = {
   writeTime: (date) => date,
   readTime: parseUtcText,
   limitOffset: (limit, offset) => limitOffsetClause(limit, offset, 'ALL'),
-  dataTableStatements(table) {
-    const types = {
-      id: 'BIGSERIAL PRIMARY KEY',
-      json: 'JSONB',
-      time: 'TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP',
-    };
-    return [
-      `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${dataColumns(types)}\n)`,
-      ...DATA_INDEXES.map(
-        ([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`,
-      ),
-      `CREATE INDEX IF NOT EXISTS "${indexName(table, 'old_values')}" ON "${table}" USING GIN (old_values)`,
-      `CREATE INDEX IF NOT EXISTS "${indexName(table, 'new_values')}" ON "${table}" USING GIN (new_values)`,
-    ];
-  },
-  apiTableStatements(table) {
-    const types = {
-      id: 'BIGSERIAL PRIMARY KEY',
-      json: 'JSONB',
-      time: 'TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP',
-    };
-    return [
-      `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${apiColumns(types)}\n)`,
-      ...API_INDEXES.map(
-        ([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`,
-      ),
-    ];
-  },
+  types: { id: 'BIGSERIAL PRIMARY KEY', json: 'JSONB', time: 'TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP' },
+  tableStatements: separateIndexes(true),
 };
 
 // MySQL and MariaDB have no CREATE INDEX IF NOT EXISTS in common, so indexes are declared inside
@@ -165,28 +110,19 @@ const mysql: AuditDialect = {
   writeTime: utcText,
   readTime: parseUtcText,
   limitOffset: (limit, offset) => limitOffsetClause(limit, offset, '18446744073709551615'),
-  dataTableStatements(table) {
-    const types = {
-      id: 'BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY',
-      json: 'JSON',
-      time: 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)',
-    };
-    const indexes = DATA_INDEXES.map(([suffix, columns]) => `INDEX \`${indexName(table, suffix)}\` (${columns})`);
-    return [
-      `CREATE TABLE IF NOT EXISTS \`${table}\` (\n  ${dataColumns(types)},\n  ${indexes.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
-    ];
+  types: {
+    id: 'BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY',
+    json: 'JSON',
+    time: 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)',
   },
-  apiTableStatements(table) {
-    const types = {
-      id: 'BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY',
-      json: 'JSON',
-      time: 'DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3)',
-    };
-    const indexes = API_INDEXES.map(([suffix, columns]) => `INDEX \`${indexName(table, suffix)}\` (${columns})`);
-    return [
-      `CREATE TABLE IF NOT EXISTS \`${table}\` (\n  ${apiColumns(types)},\n  ${indexes.join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
-    ];
-  },
+  tableStatements: (table, columns, indexes) => [
+    `CREATE TABLE IF NOT EXISTS \`${table}\` (\n  ${[
+      ...columns,
+      ...indexes
+        .filter((index) => !index.using)
+        .map((index) => `INDEX \`${indexName(table, index.suffix)}\` (${index.columns})`),
+    ].join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
+  ],
 };
 
 const sqlite: AuditDialect = {
@@ -200,32 +136,12 @@ const sqlite: AuditDialect = {
   writeTime: utcText,
   readTime: parseUtcText,
   limitOffset: (limit, offset) => limitOffsetClause(limit, offset, '-1'),
-  dataTableStatements(table) {
-    const types = {
-      id: 'INTEGER PRIMARY KEY AUTOINCREMENT',
-      json: 'TEXT',
-      time: "DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))",
-    };
-    return [
-      `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${dataColumns(types)}\n)`,
-      ...DATA_INDEXES.map(
-        ([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`,
-      ),
-    ];
+  types: {
+    id: 'INTEGER PRIMARY KEY AUTOINCREMENT',
+    json: 'TEXT',
+    time: "DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))",
   },
-  apiTableStatements(table) {
-    const types = {
-      id: 'INTEGER PRIMARY KEY AUTOINCREMENT',
-      json: 'TEXT',
-      time: "DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))",
-    };
-    return [
-      `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${apiColumns(types)}\n)`,
-      ...API_INDEXES.map(
-        ([suffix, columns]) => `CREATE INDEX IF NOT EXISTS "${indexName(table, suffix)}" ON "${table}" (${columns})`,
-      ),
-    ];
-  },
+  tableStatements: separateIndexes(false),
 };
 
 const DIALECT_BY_DRIVER: Record<string, AuditDialect> = {

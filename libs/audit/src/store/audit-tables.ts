@@ -9,11 +9,72 @@ export interface AuditTableNames {
   apiTable?: string;
 }
 
+/** SPEC.md "Tables": `audit_logs`, shared with the Go library. */
+function dataTable(dialect: AuditDialect, table: string): string[] {
+  const t = dialect.types;
+  return dialect.tableStatements(
+    table,
+    [
+      `id ${t.id}`,
+      'entity_type VARCHAR(100) NOT NULL',
+      'entity_id VARCHAR(100) NOT NULL',
+      'action VARCHAR(20) NOT NULL',
+      `old_values ${t.json} NULL`,
+      `new_values ${t.json} NULL`,
+      'user_id VARCHAR(100) NULL',
+      'user_type VARCHAR(50) NULL',
+      `metadata ${t.json} NULL`,
+      'transaction_id VARCHAR(100) NULL',
+      `created_at ${t.time}`,
+    ],
+    [
+      { suffix: 'entity', columns: 'entity_type, entity_id' },
+      { suffix: 'user', columns: 'user_id, created_at' },
+      { suffix: 'action', columns: 'action' },
+      { suffix: 'created', columns: 'created_at' },
+      { suffix: 'transaction', columns: 'transaction_id' },
+      { suffix: 'old_values', columns: 'old_values', using: 'GIN' },
+      { suffix: 'new_values', columns: 'new_values', using: 'GIN' },
+    ],
+  );
+}
+
+/** SPEC.md "Tables": `audit_api_logs`, shared with the Go library. */
+function apiTable(dialect: AuditDialect, table: string): string[] {
+  const t = dialect.types;
+  return dialect.tableStatements(
+    table,
+    [
+      `id ${t.id}`,
+      'service VARCHAR(100) NOT NULL',
+      'endpoint VARCHAR(500) NOT NULL',
+      'method VARCHAR(10) NOT NULL',
+      'status_code INTEGER NOT NULL DEFAULT 0',
+      `request_headers ${t.json} NULL`,
+      `request_body ${t.json} NULL`,
+      `response_body ${t.json} NULL`,
+      'duration_ms INTEGER NOT NULL DEFAULT 0',
+      'error_message TEXT NULL',
+      'user_id VARCHAR(100) NULL',
+      `metadata ${t.json} NULL`,
+      'transaction_id VARCHAR(100) NULL',
+      `created_at ${t.time}`,
+    ],
+    [
+      { suffix: 'service', columns: 'service, created_at' },
+      { suffix: 'status', columns: 'status_code' },
+      { suffix: 'user', columns: 'user_id' },
+      { suffix: 'created', columns: 'created_at' },
+      { suffix: 'transaction', columns: 'transaction_id' },
+    ],
+  );
+}
+
 /** The idempotent DDL of the enabled trails. */
 export function auditTableStatements(dialect: AuditDialect, tables: AuditTableNames): string[] {
   return [
-    ...(tables.dataTable ? dialect.dataTableStatements(tables.dataTable) : []),
-    ...(tables.apiTable ? dialect.apiTableStatements(tables.apiTable) : []),
+    ...(tables.dataTable ? dataTable(dialect, tables.dataTable) : []),
+    ...(tables.apiTable ? apiTable(dialect, tables.apiTable) : []),
   ];
 }
 

@@ -1,6 +1,7 @@
 import type { AuditDialect } from './audit-dialect';
 import type { DataAction, DataLog, DataLogFilter } from './audit-entry';
 import { fromJsonColumn, toValuesColumn } from './json-column';
+import { insertRows } from './multi-row-insert';
 import { type SqlExecutor, rowsOf } from './sql-executor';
 import { keysetCursor } from './page-cursor';
 import { SqlFilter } from './sql-filter';
@@ -63,27 +64,19 @@ export class DataLogStore {
 
   /** Writes all entries in as few multi-row INSERTs as possible, through the caller's executor. */
   async insert(executor: SqlExecutor, entries: readonly StampedDataEntry[]): Promise<void> {
-    for (let start = 0; start < entries.length; start += ROWS_PER_INSERT) {
-      const chunk = entries.slice(start, start + ROWS_PER_INSERT);
-      const parameters: unknown[] = [];
-      const tuples = chunk.map((entry) => {
-        parameters.push(
-          entry.entityType,
-          entry.entityId,
-          entry.action,
-          toValuesColumn(entry.oldValues),
-          toValuesColumn(entry.newValues),
-          entry.userId,
-          entry.userType,
-          toValuesColumn(entry.metadata),
-          entry.transactionId,
-          this.dialect.writeTime(entry.createdAt),
-        );
-        const first = parameters.length - COLUMNS.length + 1;
-        return `(${COLUMNS.map((_, i) => this.dialect.placeholder(first + i)).join(', ')})`;
-      });
-      await executor.query(`INSERT INTO ${this.table} (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`, parameters);
-    }
+    const rows = entries.map((entry) => [
+      entry.entityType,
+      entry.entityId,
+      entry.action,
+      toValuesColumn(entry.oldValues),
+      toValuesColumn(entry.newValues),
+      entry.userId,
+      entry.userType,
+      toValuesColumn(entry.metadata),
+      entry.transactionId,
+      this.dialect.writeTime(entry.createdAt),
+    ]);
+    await insertRows(executor, this.dialect, this.tableName, COLUMNS, rows, ROWS_PER_INSERT);
   }
 
   /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id (keyset: `beforeId`). */
