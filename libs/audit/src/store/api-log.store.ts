@@ -1,4 +1,4 @@
-import type { AuditDialect } from './audit-dialect';
+import type { AuditDialect, InsertColumn } from './audit-dialect';
 import type { ApiLog, ApiLogFilter } from './audit-entry';
 import { fromJsonColumn, toJsonColumn, toValuesColumn } from './json-column';
 import { insertRows } from './multi-row-insert';
@@ -23,21 +23,21 @@ export interface StampedApiEntry {
   createdAt: Date;
 }
 
-const COLUMNS = [
-  'service',
-  'endpoint',
-  'method',
-  'status_code',
-  'request_headers',
-  'request_body',
-  'response_body',
-  'duration_ms',
-  'error_message',
-  'user_id',
-  'metadata',
-  'transaction_id',
-  'created_at',
-] as const;
+const COLUMNS: readonly InsertColumn[] = [
+  { name: 'service', kind: 'text' },
+  { name: 'endpoint', kind: 'text' },
+  { name: 'method', kind: 'text' },
+  { name: 'status_code', kind: 'int' },
+  { name: 'request_headers', kind: 'json' },
+  { name: 'request_body', kind: 'json' },
+  { name: 'response_body', kind: 'json' },
+  { name: 'duration_ms', kind: 'int' },
+  { name: 'error_message', kind: 'text' },
+  { name: 'user_id', kind: 'text' },
+  { name: 'metadata', kind: 'json' },
+  { name: 'transaction_id', kind: 'text' },
+  { name: 'created_at', kind: 'time' },
+];
 
 const ROWS_PER_INSERT = 200;
 

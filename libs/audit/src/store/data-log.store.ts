@@ -1,4 +1,4 @@
-import type { AuditDialect } from './audit-dialect';
+import type { AuditDialect, InsertColumn } from './audit-dialect';
 import type { DataAction, DataLog, DataLogFilter } from './audit-entry';
 import { fromJsonColumn, toValuesColumn } from './json-column';
 import { insertRows } from './multi-row-insert';
@@ -20,18 +20,18 @@ export interface StampedDataEntry {
   createdAt: Date;
 }
 
-const COLUMNS = [
-  'entity_type',
-  'entity_id',
-  'action',
-  'old_values',
-  'new_values',
-  'user_id',
-  'user_type',
-  'metadata',
-  'transaction_id',
-  'created_at',
-] as const;
+const COLUMNS: readonly InsertColumn[] = [
+  { name: 'entity_type', kind: 'text' },
+  { name: 'entity_id', kind: 'text' },
+  { name: 'action', kind: 'text' },
+  { name: 'old_values', kind: 'json' },
+  { name: 'new_values', kind: 'json' },
+  { name: 'user_id', kind: 'text' },
+  { name: 'user_type', kind: 'text' },
+  { name: 'metadata', kind: 'json' },
+  { name: 'transaction_id', kind: 'text' },
+  { name: 'created_at', kind: 'time' },
+];
 
 // Well under PostgreSQL's 65,535 bind parameters and MySQL's max_allowed_packet for typical rows.
 const ROWS_PER_INSERT = 500;
