@@ -31,4 +31,26 @@ describe('audit dialects', () => {
     expect(sqlite.readTime('2026-04-18 14:23:18.123')).toEqual(moment);
     expect(dialectFor('mysql').readTime('2026-04-18 14:23:18.123000')).toEqual(moment);
   });
+
+  it('inserts many rows as VALUES, and on PostgreSQL from 5 rows as one array per column', () => {
+    const columns = [
+      { name: 'action', kind: 'text' as const },
+      { name: 'new_values', kind: 'json' as const },
+    ];
+    const rows = (n: number) => Array.from({ length: n }, (_, i) => [`a${i}`, `{"i":${i}}`]);
+    expect(dialectFor('mysql').insertMany('t', columns, rows(2))).toEqual([
+      'INSERT INTO `t` (action, new_values) VALUES (?, ?), (?, ?)',
+      ['a0', '{"i":0}', 'a1', '{"i":1}'],
+    ]);
+    expect(dialectFor('postgres').insertMany('t', columns, rows(2))).toEqual([
+      'INSERT INTO "t" (action, new_values) VALUES ($1, $2), ($3, $4)',
+      ['a0', '{"i":0}', 'a1', '{"i":1}'],
+    ]);
+    const [sql, parameters] = dialectFor('postgres').insertMany('t', columns, rows(5));
+    expect(sql).toBe('INSERT INTO "t" (action, new_values) SELECT * FROM unnest($1::text[], $2::jsonb[])');
+    expect(parameters).toEqual([
+      ['a0', 'a1', 'a2', 'a3', 'a4'],
+      ['{"i":0}', '{"i":1}', '{"i":2}', '{"i":3}', '{"i":4}'],
+    ]);
+  });
 });
