@@ -1,7 +1,7 @@
 import type { AuditDialect, InsertColumn } from './audit-dialect';
 import type { ApiLog, ApiLogFilter } from './audit-entry';
 import { fromJsonColumn, toJsonColumn, toValuesColumn } from './json-column';
-import { insertRows } from './multi-row-insert';
+import { insertRows, selectListOf } from './trail-columns';
 import { type SqlExecutor, rowsOf } from './sql-executor';
 import { keysetCursor } from './page-cursor';
 import { SqlFilter } from './sql-filter';
@@ -51,23 +51,7 @@ export class ApiLogStore {
     readonly tableName: string,
   ) {
     this.table = dialect.quote(tableName);
-    const j = (column: string) => `${dialect.jsonText(column)} AS ${column}`;
-    this.selectList = [
-      'id',
-      'service',
-      'endpoint',
-      'method',
-      'status_code',
-      j('request_headers'),
-      j('request_body'),
-      j('response_body'),
-      'duration_ms',
-      'error_message',
-      'user_id',
-      j('metadata'),
-      'transaction_id',
-      `${dialect.timeSelect('created_at')} AS created_at`,
-    ].join(', ');
+    this.selectList = selectListOf(dialect, COLUMNS);
   }
 
   async insert(executor: SqlExecutor, entries: readonly StampedApiEntry[]): Promise<void> {

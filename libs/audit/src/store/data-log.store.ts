@@ -1,7 +1,7 @@
 import type { AuditDialect, InsertColumn } from './audit-dialect';
 import type { DataAction, DataLog, DataLogFilter } from './audit-entry';
 import { fromJsonColumn, toValuesColumn } from './json-column';
-import { insertRows } from './multi-row-insert';
+import { insertRows, selectListOf } from './trail-columns';
 import { type SqlExecutor, rowsOf } from './sql-executor';
 import { keysetCursor } from './page-cursor';
 import { SqlFilter } from './sql-filter';
@@ -46,20 +46,7 @@ export class DataLogStore {
     readonly tableName: string,
   ) {
     this.table = dialect.quote(tableName);
-    const j = (column: string) => `${dialect.jsonText(column)} AS ${column}`;
-    this.selectList = [
-      'id',
-      'entity_type',
-      'entity_id',
-      'action',
-      j('old_values'),
-      j('new_values'),
-      'user_id',
-      'user_type',
-      j('metadata'),
-      'transaction_id',
-      `${dialect.timeSelect('created_at')} AS created_at`,
-    ].join(', ');
+    this.selectList = selectListOf(dialect, COLUMNS);
   }
 
   /** Writes all entries in as few multi-row INSERTs as possible, through the caller's executor. */

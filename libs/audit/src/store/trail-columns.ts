@@ -18,3 +18,13 @@ export async function insertRows(
     await executor.query(sql, parameters);
   }
 }
+
+/** The SELECT list of a trail table: its id, then its columns, JSON as text and times as `readTime` expects. */
+export function selectListOf(dialect: AuditDialect, columns: readonly InsertColumn[]): string {
+  const expression = (column: InsertColumn): string => {
+    if (column.kind === 'json') return `${dialect.jsonText(column.name)} AS ${column.name}`;
+    if (column.kind === 'time') return `${dialect.timeSelect(column.name)} AS ${column.name}`;
+    return column.name;
+  };
+  return ['id', ...columns.map(expression)].join(', ');
+}
