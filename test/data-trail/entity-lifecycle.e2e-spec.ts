@@ -163,6 +163,17 @@ describeEachDialect('data trail: entity lifecycle', (dialect) => {
     expect(rowsA[1].transactionId).toBe(rowsB[1].transactionId);
   });
 
+  it('records a bulk update over more rows than one post-image read takes: one row per entity', async () => {
+    const names = Array.from({ length: 620 }, (_, i) => ({ name: `bulk-${i}`, price: 1, stock: 7 }));
+    await products.insert(names);
+    await products.update({ stock: 7 }, { stock: 8 });
+    const rows = await t.audit.query({ entityType: 'products', action: 'update', from: new Date(Date.now() - 60_000) });
+    const bulk = rows.filter((row) => row.newValues?.stock === 8);
+    expect(bulk).toHaveLength(620);
+    expect(new Set(bulk.map((row) => row.entityId)).size).toBe(620);
+    expect(bulk.every((row) => row.oldValues?.stock === 7)).toBe(true);
+  });
+
   it('records an upsert as create for a new row and update for an existing one', async () => {
     const levels = t.dataSource.getRepository(StockLevel);
     await levels.save({ warehouse: 'SBY', sku: 'U-1', quantity: 1 });

@@ -85,15 +85,7 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
           const result = await insideAuditedCall.run(true, () =>
             (original as any).call(transactional, target, criteria, ...rest),
           );
-          const after =
-            method === 'delete' || before.length === 0
-              ? []
-              : await readRows(
-                  transactional,
-                  metadata,
-                  before.map((row) => metadata.getEntityIdMap(row) as FindOptionsWhere<ObjectLiteral>),
-                  false,
-                );
+          const after = method === 'delete' ? [] : await readByIds(transactional, metadata, before);
           const afterById = new Map(after.map((row) => [entityIdOf(metadata, row), row]));
           for (const row of before) {
             const next = method === 'delete' ? undefined : afterById.get(entityIdOf(metadata, row));
@@ -159,6 +151,25 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
 
 function inTransaction<T>(manager: EntityManager, work: (manager: EntityManager) => Promise<T>): Promise<T> {
   return manager.queryRunner?.isTransactionActive ? work(manager) : manager.transaction(work);
+}
+
+// An OR of this many id conditions per post-image read keeps each statement small on a large bulk call.
+const IDS_PER_READ = 500;
+
+/** The rows again, by id, after the write: chunked so a bulk call over many rows stays many small reads. */
+async function readByIds(
+  manager: EntityManager,
+  metadata: EntityMetadata,
+  rows: ObjectLiteral[],
+): Promise<ObjectLiteral[]> {
+  const found: ObjectLiteral[] = [];
+  for (let start = 0; start < rows.length; start += IDS_PER_READ) {
+    const ids = rows
+      .slice(start, start + IDS_PER_READ)
+      .map((row) => metadata.getEntityIdMap(row) as FindOptionsWhere<ObjectLiteral>);
+    found.push(...(await readRows(manager, metadata, ids, false)));
+  }
+  return found;
 }
 
 /** The matching rows as entities (soft-deleted included, relations as ids), locked where the database can. */
