@@ -6,15 +6,15 @@ import {
   type NestModule,
   type Provider,
 } from '@nestjs/common';
-import { AuditService } from '../audit.service';
-import { AuditRetentionJob } from '../retention/audit-retention.job';
+import { AuditService } from './audit.service';
+import { AuditRetentionJob } from './audit-retention.job';
 import { AuditContext } from '../transaction/audit-context';
 import { TransactionIdInterceptor } from '../transaction/transaction-id.interceptor';
-import { mountTransactionMiddleware, transactionProviders } from '../transaction/transaction.providers';
-import { AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_RAW_OPTIONS } from './audit.constants';
-import type { AuditModuleAsyncOptions, AuditModuleOptions, ResolvedAuditOptions } from './audit-options';
+import { mountTransactionMiddleware, transactionProviders } from './transaction.providers';
+import { AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_RAW_OPTIONS } from '../options/audit.tokens';
+import type { AuditModuleAsyncOptions, AuditModuleOptions, ResolvedAuditOptions } from '../options/audit-options';
 import { apiTrailProviders, optionsProvider, storageProviders } from './audit.providers';
-import { resolveAuditOptions } from './audit-options.validation';
+import { resolveAuditOptions } from '../options/audit-options.validation';
 
 /**
  * `AuditModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`: records every

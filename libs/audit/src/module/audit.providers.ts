@@ -1,16 +1,20 @@
 import { Logger, type Provider } from '@nestjs/common';
 import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { DataTrailRecorder } from '../data/data-trail.recorder';
-import { DataTrailSubscriber } from '../data/data-trail.subscriber';
-import { hookEntityManagers } from '../data/entity-manager.hooks';
+import { DataTrailRecorder } from '../trails/data/data-trail.recorder';
 import { AuditStorage } from '../store/audit-storage';
 import { AuditContext } from '../transaction/audit-context';
-import { ApiTrailHooks } from '../api/api-trail.hooks';
-import { ApiTrailRecorder } from '../api/api-trail.recorder';
-import { AUDIT_API_TRAIL, AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_RAW_OPTIONS, AUDIT_STORAGE } from './audit.constants';
-import type { AuditModuleOptions, ResolvedAuditOptions } from './audit-options';
-import { AuditOptionsError, resolveAuditOptions } from './audit-options.validation';
+import { AuditInstrumentation } from '../instrumentation/audit-instrumentation';
+import { ApiTrailRecorder } from '../trails/api/api-trail.recorder';
+import {
+  AUDIT_API_TRAIL,
+  AUDIT_DATA_TRAIL,
+  AUDIT_OPTIONS,
+  AUDIT_RAW_OPTIONS,
+  AUDIT_STORAGE,
+} from '../options/audit.tokens';
+import type { AuditModuleOptions, ResolvedAuditOptions } from '../options/audit-options';
+import { AuditOptionsError, resolveAuditOptions } from '../options/audit-options.validation';
 
 /** Validates the options once; a bad one stops the application here, naming the option. */
 export function optionsProvider(dataSourceName: string | undefined): Provider {
@@ -51,14 +55,8 @@ export function storageProviders(dataSourceName: string | undefined): Provider[]
     },
     {
       provide: AUDIT_DATA_TRAIL,
-      useFactory: (options: ResolvedAuditOptions, storage: AuditStorage, context: AuditContext): DataTrailRecorder => {
-        const recorder = new DataTrailRecorder(storage.dataLogs, options.dataAudit, context);
-        if (options.dataAudit.enabled) {
-          storage.dataSource.subscribers.push(new DataTrailSubscriber(recorder));
-          hookEntityManagers(storage.dataSource, recorder, storage.dialect);
-        }
-        return recorder;
-      },
+      useFactory: (options: ResolvedAuditOptions, storage: AuditStorage, context: AuditContext): DataTrailRecorder =>
+        new DataTrailRecorder(storage.dataLogs, options.dataAudit, context),
       inject: [AUDIT_OPTIONS, AUDIT_STORAGE, AuditContext],
     },
   ];
@@ -76,7 +74,7 @@ export function apiTrailProviders(): Provider[] {
         new ApiTrailRecorder(storage.apiLogs, storage.dataSource, options.apiAudit, context),
       inject: [AUDIT_OPTIONS, AUDIT_STORAGE, AuditContext],
     },
-    ApiTrailHooks,
+    AuditInstrumentation,
   ];
 }
 

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import type { ResolvedAuditOptions } from '../module/audit-options';
+import type { ResolvedAuditOptions } from '../options/audit-options';
 import { type AuditDialect, dialectFor } from './audit-dialect';
 import { ApiLogStore } from './api-log.store';
 import { ensureAuditTables } from './audit-tables';

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ClsServiceManager } from 'nestjs-cls';
-import { AUDIT_OPTIONS, CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from '../module/audit.constants';
-import type { AuditUser, ResolvedAuditOptions } from '../module/audit-options';
+import { AUDIT_OPTIONS } from '../options/audit.tokens';
+import { CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from './scope-keys';
+import type { AuditUser, ResolvedAuditOptions } from '../options/audit-options';
 
 const SYSTEM_USER: AuditUser = { id: 'system', type: 'system' };
 

@@ -1,5 +1,5 @@
 import { ClsServiceManager } from 'nestjs-cls';
-import { CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from '../module/audit.constants';
+import { CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from './scope-keys';
 import { incomingTransactionId, refineRequestScope, seedRequestScope, setTransactionIdHeader } from './request-scope';
 import { TRANSACTION_ID_PATTERN } from './transaction-id';
 

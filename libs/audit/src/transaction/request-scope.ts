@@ -1,6 +1,6 @@
 import type { ClsService } from 'nestjs-cls';
-import { CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from '../module/audit.constants';
-import type { ResolvedTransactionOptions } from '../module/audit-options';
+import { CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from './scope-keys';
+import type { ResolvedTransactionOptions } from '../options/audit-options';
 import {
   type HttpRequestLike,
   type RequestMetadata,
@@ -29,6 +29,28 @@ export function incomingTransactionId(request: HttpRequestLike, header: string):
 export function setTransactionIdHeader(response: HttpResponseLike | undefined, header: string, id: string): void {
   const target = response?.raw ?? response;
   if (target?.setHeader && !target.headersSent) target.setHeader(header, id);
+}
+
+const decided = new WeakMap<object, string>();
+
+/**
+ * The request's transaction ID, decided once per request: the first caller (the server listener,
+ * else the middleware, else the interceptor) reads the header, sets the response header and
+ * remembers the ID on the raw Node request; every later caller gets the same ID and sets nothing.
+ */
+export function decideTransactionId(
+  request: HttpRequestLike & { raw?: object },
+  response: HttpResponseLike | undefined,
+  header: string,
+): string {
+  const key = request.raw ?? request;
+  let transactionId = decided.get(key);
+  if (transactionId === undefined) {
+    transactionId = incomingTransactionId(request, header);
+    decided.set(key, transactionId);
+    setTransactionIdHeader(response, header, transactionId);
+  }
+  return transactionId;
 }
 
 /** Fills the current scope for one HTTP request. */

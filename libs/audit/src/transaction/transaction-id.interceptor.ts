@@ -1,21 +1,15 @@
 import { type CallHandler, type ExecutionContext, Inject, Injectable, type NestInterceptor } from '@nestjs/common';
 import { ClsServiceManager, ContextClsStoreMap } from 'nestjs-cls';
 import { Observable } from 'rxjs';
-import { AUDIT_OPTIONS, CLS_TRANSACTION_ID } from '../module/audit.constants';
-import type { ResolvedAuditOptions } from '../module/audit-options';
+import { AUDIT_OPTIONS } from '../options/audit.tokens';
+import { CLS_TRANSACTION_ID } from './scope-keys';
+import type { ResolvedAuditOptions } from '../options/audit-options';
 import type { HttpRequestLike } from './request-metadata';
-import {
-  type HttpResponseLike,
-  incomingTransactionId,
-  refineRequestScope,
-  seedRequestScope,
-  setTransactionIdHeader,
-} from './request-scope';
+import { type HttpResponseLike, decideTransactionId, refineRequestScope, seedRequestScope } from './request-scope';
 import { newTransactionId } from './transaction-id';
-import { assignedTransactionId } from './transaction-id.server-hook';
 
 /**
- * The request interceptor of the design card. Behind TransactionIdMiddleware (the default) it only
+ * Behind TransactionIdMiddleware (the default) it only
  * refines the request's metadata with the route pattern that matched. Bound by the application
  * itself (`transaction.mount: false`, or a microservice / WebSocket handler) it opens the scope:
  * the ID from the header for HTTP, a fresh one otherwise. Guards run before any interceptor and a
@@ -34,10 +28,9 @@ export class TransactionIdInterceptor implements NestInterceptor {
     const ownStore = this.cls.isActive() && ContextClsStoreMap.get(context) === this.cls.get();
     const transactionId = ownStore ? (this.cls.get(CLS_TRANSACTION_ID) as string | undefined) : undefined;
     if (transactionId) {
+      // The ID and the response header were decided when the request arrived; only the route is new.
       if (context.getType() === 'http') {
-        const http = context.switchToHttp();
-        refineRequestScope(this.cls, http.getRequest<HttpRequestLike>(), this.options.transaction);
-        setTransactionIdHeader(http.getResponse<HttpResponseLike>(), this.options.transaction.header, transactionId);
+        refineRequestScope(this.cls, context.switchToHttp().getRequest<HttpRequestLike>(), this.options.transaction);
       }
       return next.handle();
     }
@@ -61,10 +54,8 @@ export class TransactionIdInterceptor implements NestInterceptor {
     }
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequestLike>();
-    // The server hook may have answered with an ID already (a store opened by someone else came in between).
-    const raw = (request as { raw?: object }).raw ?? request;
-    const transactionId = assignedTransactionId(raw) ?? incomingTransactionId(request, options.header);
-    setTransactionIdHeader(http.getResponse<HttpResponseLike>(), options.header, transactionId);
+    // The server listener may have decided the ID already (a store opened by someone else came in between).
+    const transactionId = decideTransactionId(request, http.getResponse<HttpResponseLike>(), options.header);
     seedRequestScope(this.cls, request, transactionId, options);
     refineRequestScope(this.cls, request, options);
   }

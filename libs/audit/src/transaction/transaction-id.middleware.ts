@@ -1,15 +1,10 @@
 import { Inject, Injectable, type NestMiddleware } from '@nestjs/common';
 import { ClsServiceManager, ContextClsStoreMap } from 'nestjs-cls';
-import { AUDIT_OPTIONS, CLS_REQUEST } from '../module/audit.constants';
-import type { ResolvedAuditOptions } from '../module/audit-options';
+import { AUDIT_OPTIONS } from '../options/audit.tokens';
+import { CLS_REQUEST } from './scope-keys';
+import type { ResolvedAuditOptions } from '../options/audit-options';
 import type { HttpRequestLike } from './request-metadata';
-import { assignedTransactionId } from './transaction-id.server-hook';
-import {
-  type HttpResponseLike,
-  incomingTransactionId,
-  seedRequestScope,
-  setTransactionIdHeader,
-} from './request-scope';
+import { type HttpResponseLike, decideTransactionId, seedRequestScope } from './request-scope';
 
 /**
  * Opens the transaction-ID scope of an HTTP request before guards, pipes and exception filters run,
@@ -29,8 +24,7 @@ export class TransactionIdMiddleware implements NestMiddleware {
     if (active && this.cls.get(CLS_REQUEST) === request) return next();
 
     const options = this.options.transaction;
-    const transactionId = assignedTransactionId(request) ?? incomingTransactionId(request, options.header);
-    setTransactionIdHeader(response, options.header, transactionId);
+    const transactionId = decideTransactionId(request, response, options.header);
 
     // Share the store only when nestjs-cls opened it for this very request (the application's own
     // ClsMiddleware ran first), so its values and ours live together. Any other active store may

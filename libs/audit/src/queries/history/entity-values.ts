@@ -1,5 +1,5 @@
 import type { EntityMetadata, ObjectLiteral, ValueTransformer } from 'typeorm';
-import type { AuditValues } from '../store/audit-entry';
+import type { AuditValues } from '../../store/audit-entry';
 
 // typeorm's index does not export ColumnMetadata itself.
 type ColumnMetadata = EntityMetadata['columns'][number];

@@ -1,8 +1,8 @@
 import type { EntityManager, EntityMetadata, EntityTarget, ObjectLiteral } from 'typeorm';
-import type { DataTrailRecorder } from '../data/data-trail.recorder';
-import type { AuditValues } from '../store/audit-entry';
-import type { AuditStorage } from '../store/audit-storage';
-import type { SqlExecutor } from '../store/sql-executor';
+import type { DataTrailRecorder } from '../../trails/data/data-trail.recorder';
+import type { AuditValues } from '../../store/audit-entry';
+import type { AuditStorage } from '../../store/audit-storage';
+import type { SqlExecutor } from '../../store/sql-executor';
 import { entityFromValues, primaryKeyWhere, propertyPathsOf } from './entity-values';
 import { replayEntity } from './replay';
 

@@ -1,6 +1,6 @@
-import { type BinaryBody, isTextualContentType } from './api-body';
-import type { ApiTrailRecorder, ObservedCall, OpenCall } from './api-trail.recorder';
-import { AUDIT_SERVICE_HEADER, axiosCallUrl } from './call-target';
+import { type BinaryBody, isTextualContentType } from '../../trails/api/api-body';
+import type { ApiTrailRecorder, ObservedCall, OpenCall } from '../../trails/api/api-trail.recorder';
+import { AUDIT_SERVICE_HEADER, axiosCallUrl } from '../../trails/api/call-target';
 
 /*
  * axios is reached only through the instances the application's HttpService objects hold, and only

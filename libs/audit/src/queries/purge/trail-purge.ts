@@ -1,5 +1,5 @@
-import type { AuditDialect } from '../store/audit-dialect';
-import { affectedOf, rowsOf } from '../store/sql-executor';
+import type { AuditDialect } from '../../store/audit-dialect';
+import { affectedOf, rowsOf } from '../../store/sql-executor';
 
 /** One trail's table, as both stores describe it. */
 export interface PurgedTable {

@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
-import type { ResolvedApiAuditOptions } from '../module/audit-options';
-import { AuditOptionsError } from '../module/audit-options.validation';
-import type { ApiLogStore, StampedApiEntry } from '../store/api-log.store';
-import type { ApiEntry } from '../store/audit-entry';
-import type { AuditContext } from '../transaction/audit-context';
+import type { ResolvedApiAuditOptions } from '../../options/audit-options';
+import { AuditOptionsError } from '../../options/audit-options.validation';
+import type { ApiLogStore, StampedApiEntry } from '../../store/api-log.store';
+import type { ApiEntry } from '../../store/audit-entry';
+import type { AuditContext } from '../../transaction/audit-context';
 import { type StreamBody, prepareBody } from './api-body';
 import { callErrorMessage } from './call-error';
 import { CallTargetPatternError, ServiceNames, SkipRules, endpointOf } from './call-target';

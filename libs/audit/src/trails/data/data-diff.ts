@@ -1,5 +1,5 @@
 import { isDeepStrictEqual } from 'node:util';
-import type { AuditValues } from '../store/audit-entry';
+import type { AuditValues } from '../../store/audit-entry';
 
 const NUMERIC_TEXT = /^[+-]?(\d+)(\.\d+)?$/;
 const ISO_DATE_TEXT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;

@@ -1,10 +1,9 @@
 import { type MiddlewareConsumer, type NestInterceptor, type Provider, RequestMethod } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
-import { AUDIT_OPTIONS } from '../module/audit.constants';
-import type { ResolvedAuditOptions } from '../module/audit-options';
-import { TransactionIdInterceptor } from './transaction-id.interceptor';
-import { TransactionIdMiddleware } from './transaction-id.middleware';
-import { TransactionIdServerHook } from './transaction-id.server-hook';
+import { AUDIT_OPTIONS } from '../options/audit.tokens';
+import type { ResolvedAuditOptions } from '../options/audit-options';
+import { TransactionIdInterceptor } from '../transaction/transaction-id.interceptor';
+import { TransactionIdMiddleware } from '../transaction/transaction-id.middleware';
 
 const PASS_THROUGH: NestInterceptor = { intercept: (_context, next) => next.handle() };
 
@@ -16,7 +15,6 @@ const PASS_THROUGH: NestInterceptor = { intercept: (_context, next) => next.hand
 export function transactionProviders(): Provider[] {
   return [
     TransactionIdInterceptor,
-    TransactionIdServerHook,
     {
       provide: APP_INTERCEPTOR,
       useFactory: (options: ResolvedAuditOptions, interceptor: TransactionIdInterceptor): NestInterceptor =>

@@ -1,4 +1,4 @@
-import type { AuditStorage } from '../store/audit-storage';
+import type { AuditStorage } from '../../store/audit-storage';
 import { purgeTable } from './trail-purge';
 
 export interface PurgeOptions {

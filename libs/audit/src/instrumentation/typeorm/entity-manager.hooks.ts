@@ -8,10 +8,10 @@ import {
   In,
   type ObjectLiteral,
 } from 'typeorm';
-import type { AuditDialect } from '../store/audit-dialect';
-import type { DataAction } from '../store/audit-entry';
-import { entityIdOf } from './column-values';
-import type { DataTrailRecorder } from './data-trail.recorder';
+import type { AuditDialect } from '../../store/audit-dialect';
+import type { DataAction } from '../../store/audit-entry';
+import { entityIdOf } from '../../trails/data/column-values';
+import type { DataTrailRecorder } from '../../trails/data/data-trail.recorder';
 
 const HOOKED = Symbol('nestjs-audit-trail:hooked');
 
@@ -63,7 +63,11 @@ function whereOf(
  * run the original method, read the rows again and record one row per entity, so the audit rows
  * commit or roll back with the change.
  */
-export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRecorder, dialect: AuditDialect): void {
+export function hookEntityManagers(
+  dataSource: DataSource,
+  recorder: DataTrailRecorder,
+  dialect: AuditDialect,
+): () => void {
   const hook = (manager: EntityManager): EntityManager => {
     const marked = manager as EntityManager & { [HOOKED]?: true };
     if (marked[HOOKED]) return manager;
@@ -145,8 +149,18 @@ export function hookEntityManagers(dataSource: DataSource, recorder: DataTrailRe
   };
 
   hook(dataSource.manager);
-  const createEntityManager = dataSource.createEntityManager.bind(dataSource);
+  const ownCreateEntityManager = Object.prototype.hasOwnProperty.call(dataSource, 'createEntityManager');
+  const originalCreateEntityManager = dataSource.createEntityManager;
+  const createEntityManager = originalCreateEntityManager.bind(dataSource);
   dataSource.createEntityManager = (queryRunner) => hook(createEntityManager(queryRunner));
+  return () => {
+    if (ownCreateEntityManager) dataSource.createEntityManager = originalCreateEntityManager;
+    else delete (dataSource as Partial<DataSource>).createEntityManager;
+    // Managers of query runners are short-lived; the DataSource's own manager lives on, so it is unpatched.
+    const manager = dataSource.manager as EntityManager & { [HOOKED]?: true };
+    for (const method of [...Object.keys(ACTION), 'insert', 'upsert']) delete (manager as any)[method];
+    delete manager[HOOKED];
+  };
 }
 
 function inTransaction<T>(manager: EntityManager, work: (manager: EntityManager) => Promise<T>): Promise<T> {

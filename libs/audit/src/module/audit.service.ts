@@ -1,17 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { diffValues, withoutFields } from './data/data-diff';
-import type { DataTrailRecorder } from './data/data-trail.recorder';
-import type { ApiTrailRecorder } from './api/api-trail.recorder';
-import { AUDIT_API_TRAIL, AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_STORAGE } from './module/audit.constants';
-import type { ResolvedAuditOptions } from './module/audit-options';
-import type { ApiEntry, ApiLog, ApiLogFilter, DataEntry, DataLog, DataLogFilter } from './store/audit-entry';
-import type { AuditStorage } from './store/audit-storage';
-import { AuditContext } from './transaction/audit-context';
-import { EntityHistory, type EntitySnapshot, type RestoreOptions, type RestoreResult } from './history/entity-history';
-import { type TransactionTrail, mergeTimeline } from './history/transaction-trail';
-import { type PurgeOptions, type PurgeResult, purgeAuditTrails } from './retention/audit-purge';
-import { acceptTransactionId } from './transaction/transaction-id';
+import { diffValues, withoutFields } from '../trails/data/data-diff';
+import type { DataTrailRecorder } from '../trails/data/data-trail.recorder';
+import type { ApiTrailRecorder } from '../trails/api/api-trail.recorder';
+import { AUDIT_API_TRAIL, AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_STORAGE } from '../options/audit.tokens';
+import type { ResolvedAuditOptions } from '../options/audit-options';
+import type { ApiEntry, ApiLog, ApiLogFilter, DataEntry, DataLog, DataLogFilter } from '../store/audit-entry';
+import type { AuditStorage } from '../store/audit-storage';
+import { AuditContext } from '../transaction/audit-context';
+import {
+  EntityHistory,
+  type EntitySnapshot,
+  type RestoreOptions,
+  type RestoreResult,
+} from '../queries/history/entity-history';
+import { type TransactionTrail, mergeTimeline } from '../queries/transaction-trail';
+import { type PurgeOptions, type PurgeResult, purgeAuditTrails } from '../queries/purge/audit-purge';
+import { acceptTransactionId } from '../transaction/transaction-id';
 
 /** The audit trail's public API: record by hand, query, and run work under a transaction ID. */
 @Injectable()

@@ -1,8 +1,8 @@
-import { callErrorMessage } from './call-error';
-import type { ApiTrailRecorder, ObservedCall, OpenCall } from './api-trail.recorder';
-import { AUDIT_SERVICE_HEADER, parseUrl } from './call-target';
-import { captureLimit, readCapped, storedResponseBody } from './response-capture';
-import { isTextualContentType } from './api-body';
+import { callErrorMessage } from '../../trails/api/call-error';
+import type { ApiTrailRecorder, ObservedCall, OpenCall } from '../../trails/api/api-trail.recorder';
+import { AUDIT_SERVICE_HEADER, parseUrl } from '../../trails/api/call-target';
+import { captureLimit, readCapped, storedResponseBody } from '../../trails/api/response-capture';
+import { isTextualContentType } from '../../trails/api/api-body';
 
 type Fetch = typeof globalThis.fetch;
 type FetchInput = Parameters<Fetch>[0];

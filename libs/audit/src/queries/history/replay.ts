@@ -1,4 +1,4 @@
-import type { AuditValues, DataLog } from '../store/audit-entry';
+import type { AuditValues, DataLog } from '../../store/audit-entry';
 
 /** An entity as its data trail says it was at one moment. */
 export interface EntityState {

@@ -7,11 +7,11 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { AuditService } from '../audit.service';
-import { AUDIT_OPTIONS } from '../module/audit.constants';
-import type { ResolvedAuditOptions } from '../module/audit-options';
-import { AuditOptionsError } from '../module/audit-options.validation';
-import type { PurgeResult } from './audit-purge';
+import { AuditService } from './audit.service';
+import { AUDIT_OPTIONS } from '../options/audit.tokens';
+import type { ResolvedAuditOptions } from '../options/audit-options';
+import { AuditOptionsError } from '../options/audit-options.validation';
+import type { PurgeResult } from '../queries/purge/audit-purge';
 import { type CronJobLike, type SchedulerRegistryLike, loadSchedule } from './schedule-loader';
 
 export const SCHEDULE_MODULE_MISSING =

@@ -3,10 +3,6 @@ export const AUDIT_OPTIONS = Symbol('nestjs-audit-trail:options');
 /** Injection token of the options as the user gave them to forRootAsync's factory. */
 export const AUDIT_RAW_OPTIONS = Symbol('nestjs-audit-trail:raw-options');
 
-/** Keys under which the request scope keeps its values in nestjs-cls. */
-export const CLS_TRANSACTION_ID = 'nestjs-audit-trail:transaction-id';
-export const CLS_REQUEST = 'nestjs-audit-trail:request';
-export const CLS_REQUEST_METADATA = 'nestjs-audit-trail:request-metadata';
 /** Injection token of the AuditStorage (audited DataSource, dialect, stores). */
 export const AUDIT_STORAGE = Symbol('nestjs-audit-trail:storage');
 /** Injection token of the DataTrailRecorder. */

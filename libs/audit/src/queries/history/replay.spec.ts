@@ -1,4 +1,4 @@
-import type { DataAction } from '../store/audit-entry';
+import type { DataAction } from '../../store/audit-entry';
 import { replayEntity, type EntityState, type ReplayedLog } from './replay';
 
 const at = (second: number) => new Date(Date.UTC(2026, 3, 18, 14, 0, second));

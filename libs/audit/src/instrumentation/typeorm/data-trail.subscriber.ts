@@ -8,7 +8,7 @@ import type {
   TransactionRollbackEvent,
   UpdateEvent,
 } from 'typeorm';
-import type { DataTrailRecorder } from './data-trail.recorder';
+import type { DataTrailRecorder } from '../../trails/data/data-trail.recorder';
 import { isInsideAuditedCall } from './entity-manager.hooks';
 
 /**

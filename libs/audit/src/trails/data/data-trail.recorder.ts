@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import type { EntityMetadata, ObjectLiteral, QueryRunner } from 'typeorm';
-import type { ResolvedDataAuditOptions } from '../module/audit-options';
-import type { AuditValues, DataAction, DataEntry } from '../store/audit-entry';
-import type { DataLogStore, StampedDataEntry } from '../store/data-log.store';
-import type { SqlExecutor } from '../store/sql-executor';
-import type { AuditContext } from '../transaction/audit-context';
-import { isSafeTransactionId, newTransactionId } from '../transaction/transaction-id';
+import type { ResolvedDataAuditOptions } from '../../options/audit-options';
+import type { AuditValues, DataAction, DataEntry } from '../../store/audit-entry';
+import type { DataLogStore, StampedDataEntry } from '../../store/data-log.store';
+import type { SqlExecutor } from '../../store/sql-executor';
+import type { AuditContext } from '../../transaction/audit-context';
+import { isSafeTransactionId, newTransactionId } from '../../transaction/transaction-id';
 import { columnValues, entityIdOf } from './column-values';
 import { diffValues, withoutFields } from './data-diff';
 

@@ -1,5 +1,5 @@
 import type { EntityMetadata, ObjectLiteral } from 'typeorm';
-import type { AuditValues } from '../store/audit-entry';
+import type { AuditValues } from '../../store/audit-entry';
 
 /** How a column value is written into JSON: instants as ISO text, bytes as base64 (as Go's encoding/json does). */
 export function toAuditValue(value: unknown): unknown {
