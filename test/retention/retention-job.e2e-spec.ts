@@ -3,7 +3,7 @@ import { ScheduleModule, SchedulerRegistry } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuditModule, type AuditModuleOptions, TRANSACTION_ID_PATTERN } from 'nestjs-audit-trail';
-import { AuditRetentionJob, SCHEDULE_MODULE_MISSING } from '../../libs/audit/src/retention/audit-retention.job';
+import { AuditRetentionJob, SCHEDULE_MODULE_MISSING } from '../../libs/audit/src/module/audit-retention.job';
 import { createTestApp, describeEachDialect, testDatabase, type TestApp } from '../support/test-app';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
