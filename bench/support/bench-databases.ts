@@ -1,19 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import mysql from 'mysql2/promise';
-import { Client } from 'pg';
 import type { DataSourceOptions, EntitySchema } from 'typeorm';
-import {
-  MARIADB_URL,
-  POSTGRES_URL,
-  type TestDialect,
-  answers,
-  freshDatabase,
-  serverUrl,
-} from '../../test/support/databases';
+import { createServerDatabase, databaseUrl, dropServerDatabase, serverAnswers } from './bench-servers';
 
-export type Dialect = TestDialect;
+export type Dialect = 'postgres' | 'mariadb' | 'sqlite';
 
 export const DIALECTS: readonly Dialect[] = ['postgres', 'mariadb', 'sqlite'];
 
@@ -26,7 +17,7 @@ export interface BenchDatabase {
 
 /** The server's version string, or undefined when it does not answer (SQLite is always there). */
 export async function serverVersion(dialect: Dialect): Promise<string | undefined> {
-  return dialect === 'sqlite' ? 'SQLite (better-sqlite3)' : answers(dialect);
+  return dialect === 'sqlite' ? 'SQLite (better-sqlite3)' : serverAnswers(dialect);
 }
 
 /**
@@ -48,24 +39,11 @@ export async function benchDatabase(
       drop: async () => rmSync(dirname(file), { recursive: true, force: true }),
     };
   }
-  await freshDatabase(dialect, database);
-  const url = serverUrl(dialect, database);
+  await createServerDatabase(dialect, database);
+  const url = databaseUrl(dialect, database);
   const options: DataSourceOptions =
     dialect === 'postgres'
       ? { ...common, type: 'postgres', url }
       : { ...common, type: 'mariadb', url, charset: 'utf8mb4' };
   return { dialect, options, drop: () => dropServerDatabase(dialect, database) };
-}
-
-async function dropServerDatabase(dialect: Exclude<Dialect, 'sqlite'>, database: string): Promise<void> {
-  if (dialect === 'postgres') {
-    const client = new Client({ connectionString: POSTGRES_URL });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-    await client.end();
-    return;
-  }
-  const connection = await mysql.createConnection({ uri: MARIADB_URL });
-  await connection.query(`DROP DATABASE IF EXISTS \`${database}\``);
-  await connection.end();
 }

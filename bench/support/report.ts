@@ -85,9 +85,38 @@ export function skippedRow(name: string, dialect: string, unit: string, target: 
   return { name, dialect, unit, baseline: null, audited: null, ratio: null, target, skipped: reason };
 }
 
-/** 'yes', 'NO', or '-' when the row has no target or no ratio. */
+/**
+ * A target that follows another row of the same run and dialect: `>= 0.90 x <row name>` until that
+ * row's ratio is known, then (see `resolveTargets`) `>= 0.682 (0.90 x <row name> 0.758)`.
+ */
+export function relativeTarget(factor: number, rowName: string): string {
+  return `>= ${factor.toFixed(2)} x ${rowName}`;
+}
+
+const RELATIVE_TARGET = /^>= ([0-9.]+) x (.+)$/;
+
+/**
+ * Turns each relative target into a number from the ratio of the row it names (same dialect); when
+ * that row was not measured in this run, the target says so and the row gets no verdict.
+ */
+export function resolveTargets(rows: readonly BenchRow[]): BenchRow[] {
+  return rows.map((benchRow) => {
+    const match = RELATIVE_TARGET.exec(benchRow.target);
+    if (!match) return benchRow;
+    const [, factor, name] = match;
+    const reference = rows.find((other) => other.name === name && other.dialect === benchRow.dialect);
+    const ratio = reference?.ratio;
+    if (ratio === null || ratio === undefined || !Number.isFinite(ratio)) {
+      return { ...benchRow, target: `${factor} x ${name} (not measured in this run)` };
+    }
+    const bound = Number(factor) * ratio;
+    return { ...benchRow, target: `>= ${bound.toFixed(3)} (${factor} x ${name} ${ratio.toFixed(3)})` };
+  });
+}
+
+/** 'yes', 'NO', or '-' when the row has no target (or an unresolved one) or no ratio. */
 export function verdict(benchRow: BenchRow): string {
-  const match = /^(>=|<=)\s*([0-9.]+)/.exec(benchRow.target);
+  const match = /^(>=|<=)\s*([0-9.]+)(\s+\(|$)/.exec(benchRow.target);
   if (!match || benchRow.ratio === null || Number.isNaN(benchRow.ratio)) return '-';
   const bound = Number(match[2]);
   const ok = match[1] === '>=' ? benchRow.ratio >= bound : benchRow.ratio <= bound;
