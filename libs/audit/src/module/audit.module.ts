@@ -11,13 +11,18 @@ import { AuditRetentionJob } from './audit-retention.job';
 import { AuditContext } from '../transaction/audit-context';
 import { TransactionIdInterceptor } from '../transaction/transaction-id.interceptor';
 import { mountTransactionMiddleware, transactionProviders } from './transaction.providers';
-import { AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_RAW_OPTIONS } from '../options/audit.tokens';
-import type { AuditModuleAsyncOptions, AuditModuleOptions, ResolvedAuditOptions } from '../options/audit-options';
+import { AUDIT_OPTIONS, AUDIT_RAW_OPTIONS } from '../options/audit.tokens';
+import type {
+  AuditModuleAsyncOptions,
+  AuditModuleOptions,
+  AuditOptionsFactory,
+  ResolvedAuditOptions,
+} from '../options/audit-options';
 import { apiTrailProviders, optionsProvider, storageProviders } from './audit.providers';
-import { resolveAuditOptions } from '../options/audit-options.validation';
+import { AuditOptionsError, resolveAuditOptions } from '../options/audit-options.validation';
 
 /**
- * `AuditModule.forRoot(options)` / `forRootAsync({ imports, inject, useFactory })`: records every
+ * `AuditModule.forRoot(options)` / `forRootAsync({ useFactory | useClass | useExisting })`: records every
  * TypeORM entity change into the data trail and every outbound HTTP call into the API trail, linked
  * by one transaction ID. Global by default.
  */
@@ -39,13 +44,12 @@ export class AuditModule implements NestModule {
   }
 
   /**
-   * Options from a factory. When auditing a named DataSource, give its name here too
-   * (`dataSource: 'orders'`): the module must know which DataSource to wait for before the factory runs.
+   * Options from a provider: `useFactory` (with `inject`), `useClass` or `useExisting` (an
+   * AuditOptionsFactory). When auditing a named DataSource, give its name here too
+   * (`dataSource: 'orders'`): the module must know which DataSource to wait for before the options exist.
    */
-  static forRootAsync(options: AuditModuleAsyncOptions & { dataSource?: string }): DynamicModule {
-    const module = AuditModule.build(options.isGlobal ?? true, options.dataSource, [
-      { provide: AUDIT_RAW_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] },
-    ]);
+  static forRootAsync(options: AuditModuleAsyncOptions): DynamicModule {
+    const module = AuditModule.build(options.isGlobal ?? true, options.dataSource, asyncOptionsProviders(options));
     return { ...module, imports: options.imports ?? [] };
   }
 
@@ -63,7 +67,33 @@ export class AuditModule implements NestModule {
         ...transactionProviders(),
         AuditRetentionJob,
       ],
-      exports: [AuditService, AuditContext, AUDIT_DATA_TRAIL, AUDIT_OPTIONS, TransactionIdInterceptor],
+      // What an application may inject (index.ts exports each): the service, the validated options
+      // (`@Inject(AUDIT_OPTIONS)`, also read by TransactionIdMiddleware when an application mounts it
+      // itself) and the interceptor to bind by hand. The recorders and the scope stay internal.
+      exports: [AuditService, AUDIT_OPTIONS, TransactionIdInterceptor],
     };
   }
+}
+
+/** The provider of the raw options for forRootAsync, from whichever source it was given. */
+function asyncOptionsProviders(options: AuditModuleAsyncOptions): Provider[] {
+  const sources = [options.useFactory, options.useClass, options.useExisting].filter(Boolean).length;
+  if (sources !== 1) {
+    throw new AuditOptionsError('forRootAsync', 'needs exactly one of useFactory, useClass or useExisting', {
+      useFactory: Boolean(options.useFactory),
+      useClass: Boolean(options.useClass),
+      useExisting: Boolean(options.useExisting),
+    });
+  }
+  if (options.useFactory) {
+    return [{ provide: AUDIT_RAW_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }];
+  }
+  const factory = (options.useClass ?? options.useExisting)!;
+  const fromFactory: Provider = {
+    provide: AUDIT_RAW_OPTIONS,
+    useFactory: (instance: AuditOptionsFactory) => instance.createAuditOptions(),
+    inject: [factory],
+  };
+  // useExisting: the application provides the factory (through `imports`); useClass: the module creates it.
+  return options.useClass ? [fromFactory, { provide: options.useClass, useClass: options.useClass }] : [fromFactory];
 }

@@ -1,4 +1,4 @@
-import type { DataSource } from 'typeorm';
+import type { FactoryProvider, ModuleMetadata, Type } from '@nestjs/common';
 
 /** What happens when an audit row cannot be written: the error reaches the caller, or it is logged. */
 export type AuditOnError = 'fail-loud' | 'fail-silent';
@@ -62,7 +62,7 @@ export interface TransactionOptions {
 }
 
 /**
- * The retention job (retention/audit-retention.job.ts). It needs `@nestjs/schedule` installed and
+ * The retention job (module/audit-retention.job.ts). It needs `@nestjs/schedule` installed and
  * `ScheduleModule.forRoot()` imported by the application; start-up fails saying so otherwise.
  */
 export interface RetentionOptions {
@@ -92,10 +92,27 @@ export interface AuditModuleOptions {
   isGlobal?: boolean;
 }
 
-export interface AuditModuleAsyncOptions {
-  imports?: any[];
-  inject?: any[];
-  useFactory: (...args: any[]) => AuditModuleOptions | Promise<AuditModuleOptions>;
+/** A provider that builds the options, for `forRootAsync({ useClass })` or `forRootAsync({ useExisting })`. */
+export interface AuditOptionsFactory {
+  createAuditOptions(): AuditModuleOptions | Promise<AuditModuleOptions>;
+}
+
+/**
+ * `AuditModule.forRootAsync`: the options come from exactly one of `useFactory` (with `inject`),
+ * `useClass` (a provider the module creates) or `useExisting` (a provider an imported module exports).
+ */
+export interface AuditModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
+  useFactory?: (...args: any[]) => AuditModuleOptions | Promise<AuditModuleOptions>;
+  /** What `useFactory` receives, in order. */
+  inject?: FactoryProvider['inject'];
+  useClass?: Type<AuditOptionsFactory>;
+  useExisting?: Type<AuditOptionsFactory>;
+  /**
+   * Name of the audited TypeORM DataSource, given here as well as in the options: the module has to
+   * know which DataSource to wait for before the factory runs. Default: the default one.
+   */
+  dataSource?: string;
+  /** Register the module globally. Default true. */
   isGlobal?: boolean;
 }
 
@@ -148,5 +165,3 @@ export interface ResolvedAuditOptions {
   autoMigrate: boolean;
   dataSource?: string;
 }
-
-export type AuditedDataSource = DataSource;
