@@ -78,3 +78,22 @@ describe('withoutFields', () => {
     expect(withoutFields({ password: 'x' }, excluded)).toBeNull();
   });
 });
+
+describe('valuesEqual on deep JSON', () => {
+  function nested(levels: number, leaf: unknown): unknown {
+    let value = leaf;
+    for (let i = 0; i < levels; i++) value = { a: value, b: [i] };
+    return value;
+  }
+
+  it.each([1500, 10_000])('#3 compares %p-level documents without running out of stack', (levels) => {
+    expect(valuesEqual(nested(levels, 1), nested(levels, 1))).toBe(true);
+    expect(valuesEqual(nested(levels, 1), nested(levels, 2))).toBe(false);
+    expect(valuesEqual(JSON.stringify(nested(200, 1)), nested(200, 1))).toBe(true);
+    const [before, after] = [nested(levels, 1), nested(levels, 2)];
+    const diff = diffValues({ doc: before, same: nested(levels, 1) }, { doc: after, same: nested(levels, 1) });
+    expect(diff.oldValues?.doc).toBe(before);
+    expect(diff.newValues?.doc).toBe(after);
+    expect(Object.keys(diff.newValues!)).toEqual(['doc']);
+  });
+});

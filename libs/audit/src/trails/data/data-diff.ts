@@ -1,5 +1,5 @@
-import { isDeepStrictEqual } from 'node:util';
 import type { AuditValues } from '../../store/audit-entry';
+import { encodeJson } from '../../store/json-column';
 
 const NUMERIC_TEXT = /^[+-]?(\d+)(\.\d+)?$/;
 const ISO_DATE_TEXT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
@@ -49,6 +49,20 @@ function parsedJson(value: unknown): unknown {
 }
 
 /**
+ * JSON values compare as their canonical text (keys sorted, dates as JSON writes them): the encoder
+ * walks without recursion, so a document nested 10,000 levels deep compares like any other instead
+ * of overflowing the stack and failing the business write it audits. A value that has no JSON text
+ * (a circular object) counts as changed.
+ */
+function sameJson(a: unknown, b: unknown): boolean {
+  try {
+    return encodeJson(a, { sortKeys: true }) === encodeJson(b, { sortKeys: true });
+  } catch {
+    return false;
+  }
+}
+
+/**
  * SPEC.md "Values compare by value": dates by instant, JSON deeply, numbers that a driver returns as
  * strings equal to the same number, 0/1 equal to false/true, null equal to undefined.
  */
@@ -63,9 +77,7 @@ export function valuesEqual(a: unknown, b: unknown): boolean {
     const left = truth(a);
     return left !== undefined && left === truth(b);
   }
-  if (typeof a === 'object' || typeof b === 'object') {
-    return isDeepStrictEqual(JSON.parse(JSON.stringify(parsedJson(a))), JSON.parse(JSON.stringify(parsedJson(b))));
-  }
+  if (typeof a === 'object' || typeof b === 'object') return sameJson(parsedJson(a), parsedJson(b));
   const leftNumber = canonicalNumber(a);
   if (leftNumber !== undefined && typeof a !== typeof b) return leftNumber === canonicalNumber(b);
   if (typeof a === 'number' && typeof b === 'number') return false;
