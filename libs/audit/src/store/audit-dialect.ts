@@ -1,3 +1,5 @@
+import { parseInstant, sqliteInstant, utcText } from './trail-time';
+
 /**
  * Everything that differs between PostgreSQL, MySQL/MariaDB and SQLite lives in this table, so the
  * stores and queries are written once. JSON columns are always read back as text and parsed by us:
@@ -13,7 +15,12 @@ export interface AuditDialect {
   jsonText(column: string): string;
   /** Select expression that yields `created_at` as something `readTime` understands. */
   timeSelect(column: string): string;
-  /** Parameter value for a timestamp column. */
+  /**
+   * Expression a time column is compared and ordered by. On SQLite the column is text in whichever
+   * form its writer chose (see store/trail-time.ts), so it is normalised first.
+   */
+  timeColumn(column: string): string;
+  /** Parameter value for a timestamp column, written or compared with `timeColumn`. */
   writeTime(date: Date): unknown;
   readTime(value: unknown): Date;
   /** Whether `SELECT ... FOR UPDATE` exists, to hold a pre-image steady until the write. */
@@ -29,6 +36,14 @@ export interface AuditDialect {
   readonly types: ColumnTypes;
   /** Idempotent DDL of one table and its indexes; `using` indexes (GIN) only where the dialect has them. */
   tableStatements(table: string, columns: readonly string[], indexes: readonly IndexDefinition[]): string[];
+  /** A SELECT of the names (`name`) of a table's columns; no rows when the table does not exist. */
+  columnsQuery(table: string): [string, unknown[]];
+  /** A SELECT of the names (`name`) of a table's indexes, or undefined when `CREATE INDEX IF NOT EXISTS` exists. */
+  indexesQuery(table: string): [string, unknown[]] | undefined;
+  /** Adds one nullable column to an existing table. */
+  addColumn(table: string, definition: string): string;
+  /** Creates one index on an existing table (idempotent where the dialect can say so). */
+  createIndex(table: string, index: IndexDefinition): string;
 }
 
 export interface ColumnTypes {
@@ -45,20 +60,19 @@ export interface InsertColumn {
 
 export interface IndexDefinition {
   suffix: string;
+  /** Column list, or an expression on dialects that index expressions. */
   columns: string;
   /** Index method; an index with one is created only by a dialect that supports it. */
   using?: 'GIN';
+  unique?: boolean;
+  /** Only on these dialects (an expression index, say). */
+  only?: ReadonlyArray<AuditDialect['name']>;
 }
 
-/** `2026-04-18 14:23:18.123`, UTC: what MySQL DATETIME(3) and our SQLite TEXT columns hold. */
-function utcText(date: Date): string {
-  return date.toISOString().replace('T', ' ').replace('Z', '');
-}
-
-function parseUtcText(value: unknown): Date {
-  if (value instanceof Date) return value;
-  const text = String(value);
-  return new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? text : `${text.replace(' ', 'T')}Z`);
+/** Whether a dialect creates this index at all. */
+export function hasIndex(dialect: AuditDialect, index: IndexDefinition): boolean {
+  if (index.only && !index.only.includes(dialect.name)) return false;
+  return !index.using || dialect.name === 'postgres';
 }
 
 /** Index names are `idx_<table>_<suffix>` (SPEC.md); a long table name is shortened with a hash so no two collide. */
@@ -71,17 +85,21 @@ export function indexName(table: string, suffix: string): string {
   return `idx_${table.slice(0, 63 - 6 - tag.length - suffix.length)}_${tag}_${suffix}`;
 }
 
-/** CREATE TABLE, then one CREATE INDEX IF NOT EXISTS per index (PostgreSQL, SQLite: double-quoted names). */
-function separateIndexes(withMethod: boolean): AuditDialect['tableStatements'] {
+/** CREATE INDEX IF NOT EXISTS (PostgreSQL, SQLite: double-quoted names). */
+function createIndexIfMissing(table: string, index: IndexDefinition): string {
+  return (
+    `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX IF NOT EXISTS "${indexName(table, index.suffix)}" ON "${table}"` +
+    `${index.using ? ` USING ${index.using}` : ''} (${index.columns})`
+  );
+}
+
+/** CREATE TABLE, then one CREATE INDEX IF NOT EXISTS per index. */
+function separateIndexes(name: AuditDialect['name']): AuditDialect['tableStatements'] {
   return (table, columns, indexes) => [
     `CREATE TABLE IF NOT EXISTS "${table}" (\n  ${columns.join(',\n  ')}\n)`,
     ...indexes
-      .filter((index) => withMethod || !index.using)
-      .map(
-        (index) =>
-          `CREATE INDEX IF NOT EXISTS "${indexName(table, index.suffix)}" ON "${table}"` +
-          `${index.using ? ` USING ${index.using}` : ''} (${index.columns})`,
-      ),
+      .filter((index) => (!index.only || index.only.includes(name)) && (!index.using || name === 'postgres'))
+      .map((index) => createIndexIfMissing(table, index)),
   ];
 }
 
@@ -128,11 +146,19 @@ const postgres: AuditDialect = {
   placeholder: (index) => `$${index}`,
   jsonText: (column) => `${column}::text`,
   timeSelect: (column) => column,
+  timeColumn: (column) => column,
   writeTime: (date) => date,
-  readTime: parseUtcText,
+  readTime: parseInstant,
   limitOffset: (limit, offset) => limitOffsetClause(limit, offset, 'ALL'),
   types: { id: 'BIGSERIAL PRIMARY KEY', json: 'JSONB', time: 'TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP' },
-  tableStatements: separateIndexes(true),
+  tableStatements: separateIndexes('postgres'),
+  columnsQuery: (table) => [
+    'SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1',
+    [table],
+  ],
+  indexesQuery: () => undefined,
+  addColumn: (table, definition) => `ALTER TABLE "${table}" ADD COLUMN IF NOT EXISTS ${definition}`,
+  createIndex: createIndexIfMissing,
   // One array parameter per column, whatever the row count: PostgreSQL parses and plans far less than
   // for a VALUES list of rows x columns placeholders (about 20% less time for 100 audit rows here).
   insertMany: (table, columns, rows) =>
@@ -157,8 +183,9 @@ const mysql: AuditDialect = {
   jsonText: (column) => `CAST(${column} AS CHAR)`,
   // DATETIME carries no zone and mysql2 would read it in the connection's zone; we write and read UTC text.
   timeSelect: (column) => `DATE_FORMAT(${column}, '%Y-%m-%d %H:%i:%s.%f')`,
+  timeColumn: (column) => column,
   writeTime: utcText,
-  readTime: parseUtcText,
+  readTime: parseInstant,
   limitOffset: (limit, offset) => limitOffsetClause(limit, offset, '18446744073709551615'),
   types: {
     id: 'BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY',
@@ -173,10 +200,23 @@ const mysql: AuditDialect = {
     `CREATE TABLE IF NOT EXISTS \`${table}\` (\n  ${[
       ...columns,
       ...indexes
-        .filter((index) => !index.using)
-        .map((index) => `INDEX \`${indexName(table, index.suffix)}\` (${index.columns})`),
+        .filter((index) => !index.using && (!index.only || index.only.includes('mysql')))
+        .map(
+          (index) => `${index.unique ? 'UNIQUE ' : ''}INDEX \`${indexName(table, index.suffix)}\` (${index.columns})`,
+        ),
     ].join(',\n  ')}\n) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci`,
   ],
+  columnsQuery: (table) => [
+    'SELECT COLUMN_NAME AS name FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    [table],
+  ],
+  indexesQuery: (table) => [
+    'SELECT DISTINCT INDEX_NAME AS name FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?',
+    [table],
+  ],
+  addColumn: (table, definition) => `ALTER TABLE \`${table}\` ADD COLUMN ${definition}`,
+  createIndex: (table, index) =>
+    `CREATE ${index.unique ? 'UNIQUE ' : ''}INDEX \`${indexName(table, index.suffix)}\` ON \`${table}\` (${index.columns})`,
 };
 
 const sqlite: AuditDialect = {
@@ -186,20 +226,26 @@ const sqlite: AuditDialect = {
   quote: (identifier) => `"${identifier}"`,
   placeholder: () => '?',
   jsonText: (column) => column,
-  timeSelect: (column) => column,
+  // The normalised form where SQLite can read the text, the text itself otherwise (parseInstant reads both).
+  timeSelect: (column) => `COALESCE(${sqliteInstant(column)}, ${column})`,
+  timeColumn: sqliteInstant,
   writeTime: utcText,
-  readTime: parseUtcText,
+  readTime: parseInstant,
   limitOffset: (limit, offset) => limitOffsetClause(limit, offset, '-1'),
   types: {
     id: 'INTEGER PRIMARY KEY AUTOINCREMENT',
     json: 'TEXT',
     time: "DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%d %H:%M:%f', 'now'))",
   },
-  tableStatements: separateIndexes(false),
+  tableStatements: separateIndexes('sqlite'),
   insertMany: valuesInsert(
     (identifier) => `"${identifier}"`,
     () => '?',
   ),
+  columnsQuery: (table) => ['SELECT name FROM pragma_table_info(?)', [table]],
+  indexesQuery: () => undefined,
+  addColumn: (table, definition) => `ALTER TABLE "${table}" ADD COLUMN ${definition}`,
+  createIndex: createIndexIfMissing,
 };
 
 const DIALECT_BY_DRIVER: Record<string, AuditDialect> = {

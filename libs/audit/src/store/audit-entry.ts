@@ -44,6 +44,8 @@ export interface ApiEntry {
   /** 0 when no response came. */
   statusCode: number;
   requestHeaders?: Record<string, string> | null;
+  /** Redacted with the same header rules as the request headers. */
+  responseHeaders?: Record<string, string> | null;
   requestBody?: unknown;
   responseBody?: unknown;
   durationMs: number;
@@ -62,6 +64,8 @@ export interface ApiLog {
   method: string;
   statusCode: number;
   requestHeaders: Record<string, string> | null;
+  /** Null when no response came, and on rows written before schema 1.1. */
+  responseHeaders: Record<string, string> | null;
   requestBody: unknown;
   responseBody: unknown;
   durationMs: number;

@@ -83,17 +83,21 @@ export class DataLogStore {
     return rowsOf(await executor.query(sql, where.parameters)).map((row) => this.toLog(row));
   }
 
-  /** Rows in the order they happened (time, then id), optionally up to and including `until`. */
+  /**
+   * Rows in the order they happened, optionally up to and including `to`: by time then id, or by id
+   * alone (`byId`), the order in which they were written and the one go-audit replays an entity in.
+   */
   async findInOrder(
     executor: SqlExecutor,
-    filter: Pick<DataLogFilter, 'entityType' | 'entityId' | 'transactionId' | 'to'>,
+    filter: Pick<DataLogFilter, 'entityType' | 'entityId' | 'transactionId' | 'to'> & { byId?: boolean },
   ): Promise<DataLog[]> {
     const where = new SqlFilter(this.dialect)
       .add('entity_type', '=', filter.entityType)
       .add('entity_id', '=', filter.entityId)
       .add('transaction_id', '=', filter.transactionId)
       .addTime('created_at', '<=', filter.to);
-    const sql = `SELECT ${this.selectList} FROM ${this.table}${where.toSql()} ORDER BY created_at ASC, id ASC`;
+    const order = filter.byId ? 'id ASC' : `${this.dialect.timeColumn('created_at')} ASC, id ASC`;
+    const sql = `SELECT ${this.selectList} FROM ${this.table}${where.toSql()} ORDER BY ${order}`;
     return rowsOf(await executor.query(sql, where.parameters)).map((row) => this.toLog(row));
   }
 

@@ -1,4 +1,5 @@
 import type { AuditDialect } from './audit-dialect';
+import { type TimeOperator, representableBound } from './trail-time';
 
 /** Builds a parameterised WHERE clause: empty filter fields are ignored, the rest combine with AND. */
 export class SqlFilter {
@@ -9,16 +10,23 @@ export class SqlFilter {
 
   add(column: string, operator: '=' | '>=' | '<=' | '<' | '>', value: unknown): this {
     if (value === undefined || value === null || value === '') return this;
-    this.parameters.push(value);
-    this.conditions.push(`${column} ${operator} ${this.dialect.placeholder(this.parameters.length)}`);
-    return this;
+    return this.condition(column, operator, value);
   }
 
-  addTime(column: string, operator: '>=' | '<=' | '<', value: Date | undefined): this {
-    return value === undefined ? this : this.add(column, operator, this.dialect.writeTime(value));
+  /** A comparison of instants: the column as the dialect normalises it, the bound as one it can hold. */
+  addTime(column: string, operator: TimeOperator, value: Date | undefined): this {
+    if (value === undefined) return this;
+    const bounded = representableBound(operator, value);
+    return this.condition(this.dialect.timeColumn(column), bounded.operator, this.dialect.writeTime(bounded.bound));
   }
 
   toSql(): string {
     return this.conditions.length ? ` WHERE ${this.conditions.join(' AND ')}` : '';
+  }
+
+  private condition(column: string, operator: string, value: unknown): this {
+    this.parameters.push(value);
+    this.conditions.push(`${column} ${operator} ${this.dialect.placeholder(this.parameters.length)}`);
+    return this;
   }
 }

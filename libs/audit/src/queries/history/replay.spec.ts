@@ -29,7 +29,8 @@ describe('replayEntity', () => {
       row(2, 20, 'update', { price: 10, stock: 5 }, { price: 0, stock: 0 }),
       row(3, 30, 'update', { active: true, note: 'hi' }, { active: false, note: '' }),
       row(4, 40, 'soft_delete', afterFalsy, { deleted_at: softDeleted.deleted_at }),
-      row(5, 50, 'restore', softDeleted, { deleted_at: null }),
+      // recover() records the whole row it brings back, as go-audit replays a restore.
+      row(5, 50, 'restore', softDeleted, recovered),
       row(6, 60, 'update', { name: 'Widget', note: '' }, { name: 'Gadget', note: null }),
       row(7, 70, 'delete', renamed, null),
     ];
@@ -98,10 +99,10 @@ describe('replayEntity', () => {
     expect(replayEntity([...rows].reverse(), at(10))).toStrictEqual({ exists: true, values: { qty: 0 } });
   });
 
-  it('orders by created_at before id', () => {
+  it('applies rows in id order, the order they were written, whatever their timestamps say', () => {
     const rows = [row(2, 10, 'create', null, { qty: 1 }), row(1, 20, 'update', { qty: 1 }, { qty: 5 })];
 
-    expect(replayEntity(rows, at(20)).values).toStrictEqual({ qty: 5 });
+    expect(replayEntity(rows, at(20)).values).toStrictEqual({ qty: 1 });
   });
 
   it('counts a row written at exactly `at` and none a millisecond later', () => {
@@ -115,13 +116,10 @@ describe('replayEntity', () => {
     expect(replayEntity([], at(10))).toStrictEqual(NOTHING);
   });
 
-  it('starts from the old values when the first row seen is an update (auditing began later)', () => {
-    const rows = [row(1, 10, 'update', { name: 'Old', qty: 3, flag: true }, { name: 'New', flag: false })];
+  it('starts from nothing when the first row seen is an update, as go-audit does', () => {
+    const rows = [row(1, 10, 'update', { name: 'Old', flag: true }, { name: 'New', flag: false })];
 
-    expect(replayEntity(rows, at(10))).toStrictEqual({
-      exists: true,
-      values: { name: 'New', qty: 3, flag: false },
-    });
+    expect(replayEntity(rows, at(10))).toStrictEqual({ exists: true, values: { name: 'New', flag: false } });
   });
 
   it('starts from the old values when the first row seen is a soft_delete', () => {
@@ -166,15 +164,60 @@ describe('replayEntity', () => {
     expect(replayEntity(rows, at(30))).toStrictEqual({ exists: true, values: { name: 'A', qty: 0 } });
   });
 
-  it('merges a restore target over the current state', () => {
+  it('replaces the whole state with a restore target', () => {
     const rows = [
       row(1, 10, 'create', null, { name: 'A', qty: 1, added_later: 'x' }),
-      row(2, 20, 'restore', { name: 'A', qty: 1 }, { name: 'Z', qty: 0 }),
+      row(2, 20, 'restore', { name: 'A', qty: 1, added_later: 'x' }, { name: 'Z', qty: 0 }),
     ];
 
-    expect(replayEntity(rows, at(20))).toStrictEqual({
-      exists: true,
-      values: { name: 'Z', qty: 0, added_later: 'x' },
+    expect(replayEntity(rows, at(20))).toStrictEqual({ exists: true, values: { name: 'Z', qty: 0 } });
+  });
+
+  describe("go-audit's replay rules (rows as go-audit writes them)", () => {
+    it('removes a key present in old values but absent from new values', () => {
+      const rows = [
+        row(1, 10, 'create', null, { status: 'pending', payment_ref: 'OLD', amount: 100 }),
+        row(2, 20, 'update', { status: 'pending', payment_ref: 'OLD' }, { status: 'paid' }),
+      ];
+
+      expect(replayEntity(rows, at(20))).toStrictEqual({ exists: true, values: { status: 'paid', amount: 100 } });
+    });
+
+    it('lets a restore row replace the state: {a:1}, +c, restore to {a:1}', () => {
+      const rows = [
+        row(1, 10, 'create', null, { a: 1 }),
+        row(2, 20, 'update', null, { c: 5 }),
+        row(3, 30, 'restore', { a: 1, c: 5 }, { a: 1 }),
+      ];
+
+      expect(replayEntity(rows, at(20)).values).toStrictEqual({ a: 1, c: 5 });
+      expect(replayEntity(rows, at(30))).toStrictEqual({ exists: true, values: { a: 1 } });
+    });
+
+    it('brings back a soft-deleted entity whole from a recover row that carries the whole row', () => {
+      const rows = [
+        row(1, 10, 'create', null, { id: 1, name: 'A', deleted_at: null }),
+        row(2, 20, 'soft_delete', { id: 1, name: 'A', deleted_at: null }, { deleted_at: '2026-04-18T14:00:20Z' }),
+        row(
+          3,
+          30,
+          'restore',
+          { id: 1, name: 'A', deleted_at: '2026-04-18T14:00:20Z' },
+          { id: 1, name: 'A', deleted_at: null },
+        ),
+      ];
+
+      expect(replayEntity(rows, at(25)).exists).toBe(false);
+      expect(replayEntity(rows, at(30))).toStrictEqual({
+        exists: true,
+        values: { id: 1, name: 'A', deleted_at: null },
+      });
+    });
+
+    it('keeps an update without old values from removing anything', () => {
+      const rows = [row(1, 10, 'create', null, { a: 1, b: 2 }), row(2, 20, 'update', null, { b: 3 })];
+
+      expect(replayEntity(rows, at(20)).values).toStrictEqual({ a: 1, b: 3 });
     });
   });
 

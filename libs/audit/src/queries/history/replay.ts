@@ -14,18 +14,24 @@ export interface EntityState {
 export type ReplayedLog = Pick<DataLog, 'id' | 'action' | 'oldValues' | 'newValues' | 'createdAt'>;
 
 /**
- * Rebuilds an entity from its data-trail rows as of `at` (inclusive).
+ * Rebuilds an entity from its data-trail rows as of `at` (inclusive), by go-audit's rules, so both
+ * libraries give one answer on a shared table:
+ *
+ * - rows apply in id order (the order they were written), whatever their timestamps say;
+ * - `create` and `restore` replace the whole state with their new values (a `restore` with no new
+ *   values means the entity did not exist at the restored moment: go-audit rebuilds `{}` there);
+ * - `update` merges its new values, and removes a key present in its old values but absent from its
+ *   new ones (a column that was dropped);
+ * - `delete` ends the entity, and so does `soft_delete` as far as `exists` is concerned; the
+ *   soft-deleted row's fields are kept (go-audit keeps none) because the row is still in the table
+ *   and a later update that clears its delete date brings it back.
  *
  * Values are only ever tested with `=== null` / `=== undefined`: 0, false and '' are real field values
  * and must come out of a replay as they went in.
  */
 export function replayEntity(logs: readonly ReplayedLog[], at: Date): EntityState {
   const until = at.getTime();
-  // Rows written in the same millisecond (one transaction) share created_at; the auto-increment id is
-  // the order they were written in.
-  const ordered = logs
-    .filter((log) => log.createdAt.getTime() <= until)
-    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id - b.id);
+  const ordered = logs.filter((log) => log.createdAt.getTime() <= until).sort((a, b) => a.id - b.id);
 
   let values: AuditValues | null = null;
   let exists = false;
@@ -37,33 +43,31 @@ export function replayEntity(logs: readonly ReplayedLog[], at: Date): EntityStat
   for (const log of ordered) {
     switch (log.action) {
       case 'create':
-        values = { ...log.newValues };
-        exists = !isSoftDeleted(values);
+      case 'restore':
+        if (log.action === 'restore' && log.newValues === null) {
+          values = null;
+          exists = false;
+        } else {
+          values = { ...log.newValues };
+          exists = !isSoftDeleted(values);
+        }
         break;
-      case 'update':
-        // With no earlier state, auditing began after the entity was created: its old values are the
-        // best account of the fields the update did not touch.
-        values = { ...(values ?? log.oldValues), ...log.newValues };
+      case 'update': {
+        const merged: AuditValues = { ...(values ?? {}), ...log.newValues };
+        if (log.oldValues && log.newValues) {
+          for (const key of Object.keys(log.oldValues)) if (!(key in log.newValues)) delete merged[key];
+        }
+        values = merged;
         // An update can soft-delete or recover by writing the delete-date column directly.
-        exists = !isSoftDeleted(values);
+        exists = !isSoftDeleted(merged);
         break;
+      }
       case 'soft_delete':
         for (const [column, value] of Object.entries(log.newValues ?? {})) {
           if (value !== null && value !== undefined) softDeleteColumns.add(column);
         }
         values = { ...(values ?? log.oldValues), ...log.newValues };
         exists = false;
-        break;
-      case 'restore':
-        // A restore to a moment the entity did not exist records a null target: the row goes away.
-        if (log.newValues === null) {
-          values = null;
-          exists = false;
-        } else {
-          // TypeORM's recover() is recorded as a restore whose target is only the cleared delete date.
-          values = { ...(values ?? log.oldValues), ...log.newValues };
-          exists = !isSoftDeleted(values);
-        }
         break;
       case 'delete':
         values = null;

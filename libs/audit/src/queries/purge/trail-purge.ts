@@ -1,5 +1,6 @@
 import type { AuditDialect } from '../../store/audit-dialect';
 import { affectedOf, rowsOf } from '../../store/sql-executor';
+import { representableBound } from '../../store/trail-time';
 
 /** One trail's table, as both stores describe it. */
 export interface PurgedTable {
@@ -39,18 +40,21 @@ export async function purgeTable(runner: StatementRunner, table: PurgedTable, pu
   const { dialect } = table;
   const name = dialect.quote(table.tableName);
   const p = (index: number) => dialect.placeholder(index);
-  const before = dialect.writeTime(purge.before);
+  // Strictly before `before`, as an instant (SQLite normalises the text; a bound past year 9999 keeps every row in range).
+  const cutoff = representableBound('<', purge.before);
+  const before = dialect.writeTime(cutoff.bound);
+  const createdAt = `${dialect.timeColumn('created_at')} ${cutoff.operator}`;
   const run = (sql: string, parameters: unknown[]) => runner.query(sql, parameters, true);
 
   if (purge.dryRun) {
-    const rows = rowsOf(await run(`SELECT COUNT(*) AS old_rows FROM ${name} WHERE created_at < ${p(1)}`, [before]));
+    const rows = rowsOf(await run(`SELECT COUNT(*) AS old_rows FROM ${name} WHERE ${createdAt} ${p(1)}`, [before]));
     return Number(rows[0]?.old_rows ?? 0);
   }
 
   const findBatch =
     `SELECT MIN(id) AS first_id, MAX(id) AS last_id, COUNT(*) AS batch_rows FROM ` +
-    `(SELECT id FROM ${name} WHERE created_at < ${p(1)} AND id > ${p(2)} ORDER BY id${dialect.limitOffset(purge.batchSize)}) batch`;
-  const deleteBatch = `DELETE FROM ${name} WHERE id >= ${p(1)} AND id <= ${p(2)} AND created_at < ${p(3)}`;
+    `(SELECT id FROM ${name} WHERE ${createdAt} ${p(1)} AND id > ${p(2)} ORDER BY id${dialect.limitOffset(purge.batchSize)}) batch`;
+  const deleteBatch = `DELETE FROM ${name} WHERE id >= ${p(1)} AND id <= ${p(2)} AND ${createdAt} ${p(3)}`;
 
   let deleted = 0;
   let lastId = 0;
