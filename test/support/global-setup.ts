@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { answers } from './databases';
 
 /**
@@ -5,6 +7,12 @@ import { answers } from './databases';
  * they answer. Under CI (CI=true) a server that does not answer fails the run instead of being skipped.
  */
 export default async function globalSetup(): Promise<void> {
+  // The explorer serves a bundle built from libs/audit/explorer-ui; the tests run the library's
+  // sources, so the bundle is built next to them (src/explorer/assets, not committed).
+  execFileSync(process.execPath, [join(__dirname, '../../libs/audit/scripts/build-explorer.mjs')], {
+    stdio: 'inherit',
+    env: { ...process.env, EXPLORER_BUILD_QUIET: '1' },
+  });
   const dialects = ['sqlite'];
   const lines: string[] = ['sqlite: embedded (better-sqlite3)'];
   for (const dialect of ['postgres', 'mariadb'] as const) {

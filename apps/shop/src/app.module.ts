@@ -1,12 +1,13 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { AuditModule } from 'nestjs-audit-trail';
+import { AuditExplorerModule, AuditModule } from 'nestjs-audit-trail';
 import { AuditTrailController } from './audit/audit-trail.controller';
 import { CheckoutModule } from './checkout/checkout.module';
 import { TRANSACTION_HEADER } from './common/transaction-header';
 import type { ShopConfig } from './config/shop-config';
 import { ShopConfigModule } from './config/shop-config.module';
+import { DemoBasicAuthGuard } from './explorer/demo-basic-auth.guard';
 import { OrdersModule } from './orders/orders.module';
 
 @Module({})
@@ -38,6 +39,8 @@ export class AppModule {
           transaction: { header: TRANSACTION_HEADER },
           retention: { enabled: true, maxAge: '90d' },
         }),
+        // The trail explorer at /audit, behind the demo's HTTP Basic login.
+        AuditExplorerModule.forRoot({ path: '/audit', guard: DemoBasicAuthGuard }),
         OrdersModule,
         CheckoutModule,
       ],
