@@ -80,7 +80,11 @@ describeEachDialect('data trail: entity lifecycle', (dialect) => {
 
     const [create, update, softDelete, restore, remove] = rows;
     expect(create.oldValues).toBeNull();
-    expect(create.newValues).toEqual({ ...columnsOf(snapshot1), price: 12.5 });
+    // The row as stored, read back: the decimal as the driver returns it ("12.50" on PostgreSQL and MariaDB).
+    expect({ ...create.newValues, price: Number(create.newValues!.price) }).toEqual({
+      ...columnsOf(snapshot1),
+      price: 12.5,
+    });
 
     const [oldStamp, newStamp] = updatedAtChange(snapshot1, snapshot2);
     expect(update.oldValues).toEqual({ stock: 3, ...oldStamp });
@@ -112,7 +116,9 @@ describeEachDialect('data trail: entity lifecycle', (dialect) => {
     const product = await products.save(products.create({ name: 'Teh', price: 3, stock: 1, secretCode: 'a' }));
     await products.save(product);
     await products.save({ ...product, secretCode: 'b' });
-    await products.save({ id: product.id, price: '3.00', active: 1 as unknown as boolean });
+    // Numeric text equal to the stored number is no change. (A 1 for a boolean is not used here: TypeORM
+    // writes it as false on SQLite, a real change the trail records.)
+    await products.save({ id: product.id, price: '3.00', active: true });
     expect((await rowsOf(String(product.id))).map((row) => row.action)).toEqual(['create']);
   });
 

@@ -16,6 +16,7 @@ import type { DataTrailRecorder } from '../trails/data/data-trail.recorder';
 import { type AxiosLike, hookAxios, isAxiosLike } from './axios/axios-trail.hook';
 import { hookFetch } from './fetch/fetch-trail.hook';
 import { attachServerTransactionId } from './http-server/transaction-id.server-hook';
+import type { RawSqlPolicy } from './typeorm/raw-sql.guard';
 import { attachTypeOrmCapture } from './typeorm/typeorm-capture';
 
 type ProviderWrapper = ReturnType<DiscoveryService['getProviders']>[number];
@@ -61,7 +62,8 @@ export class AuditInstrumentation implements OnModuleInit, BeforeApplicationShut
     this.attached = true;
     const { dataAudit, apiAudit, transaction } = this.options;
     if (dataAudit.enabled) {
-      this.detachers.push(attachTypeOrmCapture(this.storage.dataSource, this.dataTrail, this.storage.dialect));
+      const rawSql = (dataAudit as { rawSql?: RawSqlPolicy }).rawSql ?? 'warn';
+      this.detachers.push(attachTypeOrmCapture(this.storage.dataSource, this.dataTrail, rawSql));
     }
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (transaction.mount && typeof server?.prependListener === 'function') {

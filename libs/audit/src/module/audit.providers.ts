@@ -56,7 +56,7 @@ export function storageProviders(dataSourceName: string | undefined): Provider[]
     {
       provide: AUDIT_DATA_TRAIL,
       useFactory: (options: ResolvedAuditOptions, storage: AuditStorage, context: AuditContext): DataTrailRecorder =>
-        new DataTrailRecorder(storage.dataLogs, options.dataAudit, context),
+        new DataTrailRecorder(storage.dataLogs, options.dataAudit, context, storage.dataSource),
       inject: [AUDIT_OPTIONS, AUDIT_STORAGE, AuditContext],
     },
   ];

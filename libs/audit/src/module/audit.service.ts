@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager, EntityTarget, ObjectLiteral } from 'typeorm';
-import { diffValues, withoutFields } from '../trails/data/data-diff';
 import type { DataTrailRecorder } from '../trails/data/data-trail.recorder';
 import type { ApiTrailRecorder } from '../trails/api/api-trail.recorder';
 import { AUDIT_API_TRAIL, AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_STORAGE } from '../options/audit.tokens';
@@ -36,24 +35,7 @@ export class AuditService {
    */
   async recordDataChange(entry: DataEntry, manager?: EntityManager): Promise<boolean> {
     this.requireTrail('dataAudit');
-    const excludedEntities = this.options.dataAudit.excludeEntities;
-    if (excludedEntities.has(entry.entityType)) return false;
-    const excluded = this.options.dataAudit.excludeFields;
-    let oldValues = withoutFields(entry.oldValues, excluded);
-    let newValues = withoutFields(entry.newValues, excluded);
-    if (entry.action === 'update') {
-      ({ oldValues, newValues } = diffValues(oldValues, newValues));
-      if (!oldValues && !newValues) return false;
-    }
-    if (this.options.dataAudit.skipOldValues && entry.action === 'update') oldValues = null;
-    const stamped = this.dataTrail.stamp({ ...entry, oldValues, newValues });
-    const queryRunner = manager?.queryRunner;
-    if (queryRunner?.isTransactionActive) {
-      await this.dataTrail.record(queryRunner, stamped);
-    } else {
-      await this.dataTrail.write(this.storage.dataSource, [stamped], false);
-    }
-    return true;
+    return this.dataTrail.recordEntry(entry, manager);
   }
 
   /** Data-trail rows matching the filter, newest first; page by limit/offset or by `beforeId` (see `nextCursor`). */

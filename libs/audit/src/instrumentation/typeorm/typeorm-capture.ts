@@ -1,23 +1,33 @@
 import type { DataSource } from 'typeorm';
-import type { AuditDialect } from '../../store/audit-dialect';
 import type { DataTrailRecorder } from '../../trails/data/data-trail.recorder';
 import { DataTrailSubscriber } from './data-trail.subscriber';
-import { hookEntityManagers } from './entity-manager.hooks';
+import { type RawSqlPolicy, attachRawSqlGuard } from './raw-sql.guard';
+import { attachStatementCapture } from './statement-capture';
 
 /**
- * Attaches ORM capture to one DataSource: the subscriber and the EntityManager hooks. Returns the
- * function that takes both off again, leaving the DataSource as it was.
+ * Attaches ORM capture to one DataSource: statement capture on the query builders, the subscriber
+ * that writes a transaction's rows at its commit, and the raw-SQL guard. Returns the function that
+ * takes all three off again, leaving TypeORM as it was.
  */
 export function attachTypeOrmCapture(
   dataSource: DataSource,
   recorder: DataTrailRecorder,
-  dialect: AuditDialect,
+  rawSql: RawSqlPolicy,
 ): () => void {
   const subscriber = new DataTrailSubscriber(recorder);
   dataSource.subscribers.push(subscriber);
-  const unhookManagers = hookEntityManagers(dataSource, recorder, dialect);
+  const detachStatements = attachStatementCapture(dataSource, recorder);
+  let tables: ReadonlySet<string> | undefined;
+  const audited = () =>
+    (tables ??= new Set(
+      dataSource.entityMetadatas
+        .filter((metadata) => recorder.audits(metadata))
+        .map((metadata) => metadata.tableName.toLowerCase()),
+    ));
+  const detachGuard = attachRawSqlGuard(dataSource, rawSql, audited);
   return () => {
-    unhookManagers();
+    detachGuard();
+    detachStatements();
     const index = dataSource.subscribers.indexOf(subscriber);
     if (index >= 0) dataSource.subscribers.splice(index, 1);
   };

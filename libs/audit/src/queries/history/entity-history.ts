@@ -47,7 +47,12 @@ export class EntityHistory {
 
   async snapshot(entityType: string, entityId: string, at: Date): Promise<EntitySnapshot> {
     checkEntity(entityType, entityId, at);
-    const logs = await this.storage.dataLogs.findInOrder(this.storage.dataSource, { entityType, entityId, to: at });
+    const logs = await this.storage.dataLogs.findInOrder(this.storage.dataSource, {
+      entityType,
+      entityId,
+      to: at,
+      byId: true,
+    });
     const state = replayEntity(logs, at);
     // The replay keeps a soft-deleted row's fields (a restore may want them); a snapshot does not.
     return state.exists ? state : { exists: false, values: null };
@@ -59,9 +64,14 @@ export class EntityHistory {
    */
   async restore(entityType: string, entityId: string, at: Date, options: RestoreOptions = {}): Promise<RestoreResult> {
     checkEntity(entityType, entityId, at);
+    if (this.recorder.isExcludedType(entityType)) {
+      throw new Error(
+        `nestjs-audit-trail: entity type "${entityType}" is excluded from the data trail; it cannot be restored`,
+      );
+    }
     const manager = options.manager;
     const executor: SqlExecutor = manager ?? this.storage.dataSource;
-    const logs = await this.storage.dataLogs.findInOrder(executor, { entityType, entityId });
+    const logs = await this.storage.dataLogs.findInOrder(executor, { entityType, entityId, byId: true });
     if (logs.length === 0) {
       throw new Error(
         `nestjs-audit-trail: nothing is recorded for ${entityType}#${entityId}, so there is no state to restore`,
@@ -69,17 +79,17 @@ export class EntityHistory {
     }
     const current = replayEntity(logs, END_OF_TIME);
     const target = replayEntity(logs, at);
-    const entry = this.recorder.stamp({
-      entityType,
-      entityId,
-      action: 'restore',
-      oldValues: current.values,
-      newValues: target.values,
-      metadata: { restoredTo: at.toISOString() },
-    });
-    const queryRunner = manager?.queryRunner;
-    if (queryRunner?.isTransactionActive) await this.recorder.record(queryRunner, entry);
-    else await this.recorder.write(this.storage.dataSource, [entry], false);
+    await this.recorder.recordEntry(
+      {
+        entityType,
+        entityId,
+        action: 'restore',
+        oldValues: current.values,
+        newValues: target.values,
+        metadata: { restoredTo: at.toISOString() },
+      },
+      manager,
+    );
     return { values: target.values, wasDeleted: !target.exists };
   }
 
@@ -148,13 +158,19 @@ async function writeRow(
     if (exists) await manager.createQueryBuilder().delete().from(metadata.target).where(where).execute();
     return;
   }
-  const entity = entityFromValues(metadata, values);
+  // The row is restored under the key it was asked for, whatever key the recorded values carry.
+  const entity = Object.assign(entityFromValues(metadata, values), where);
   if (!exists) {
     // Naming the columns makes TypeORM write a generated key too, so the row comes back under its old id.
     await manager
       .createQueryBuilder()
       .insert()
-      .into(metadata.target, propertyPathsOf(metadata, values))
+      .into(metadata.target, [
+        ...new Set([
+          ...propertyPathsOf(metadata, values),
+          ...metadata.primaryColumns.map((column) => column.propertyPath),
+        ]),
+      ])
       .values(entity)
       .execute();
     return;

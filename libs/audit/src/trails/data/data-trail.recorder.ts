@@ -1,12 +1,11 @@
 import { Logger } from '@nestjs/common';
-import type { EntityMetadata, ObjectLiteral, QueryRunner } from 'typeorm';
+import type { DataSource, EntityManager, EntityMetadata, QueryRunner } from 'typeorm';
 import type { ResolvedDataAuditOptions } from '../../options/audit-options';
 import type { AuditValues, DataAction, DataEntry } from '../../store/audit-entry';
 import type { DataLogStore, StampedDataEntry } from '../../store/data-log.store';
 import type { SqlExecutor } from '../../store/sql-executor';
 import type { AuditContext } from '../../transaction/audit-context';
 import { isSafeTransactionId, newTransactionId } from '../../transaction/transaction-id';
-import { columnValues, entityIdOf } from './column-values';
 import { diffValues, withoutFields } from './data-diff';
 
 interface PendingEntry {
@@ -15,14 +14,34 @@ interface PendingEntry {
   entry: StampedDataEntry;
 }
 
-/** What one entity event carries before diffing. */
-export interface EntityChange {
+/**
+ * One row's change as a capture mechanism saw it in the database: both sides are column-keyed values
+ * the database held (read back, not taken from the entity object), so nothing in a trail row is a
+ * value the table never had.
+ */
+export interface RowChange {
   metadata: EntityMetadata;
   action: DataAction;
-  /** The row before the write (the database's copy), if known. */
-  before?: ObjectLiteral | null;
-  /** The entity after the write, possibly partial. */
-  after?: ObjectLiteral | null;
+  entityId: string;
+  /** The row before the statement; null for an insert. */
+  before: AuditValues | null;
+  /** The row after the statement; null for a delete. */
+  after: AuditValues | null;
+}
+
+/** Where a change comes from: ORM capture reads whole rows; a hand-written entry may be partial. */
+interface ChangeInput {
+  entityType: string;
+  entityId: string;
+  action: DataAction;
+  before: AuditValues | null;
+  after: AuditValues | null;
+  /** Column names dropped from both sides (`excludeFields`, by column or property name). */
+  excluded: ReadonlySet<string>;
+  /** `@UpdateDateColumn` / `@VersionColumn`: an update that changed only these is no change. */
+  bookkeeping: readonly string[];
+  /** The stamp fields a hand-written entry may set itself. */
+  stamp?: Pick<DataEntry, 'userId' | 'userType' | 'metadata' | 'transactionId' | 'createdAt'>;
 }
 
 function silenceKey(entityType: string, entityId: string): string {
@@ -34,72 +53,152 @@ function depthOf(queryRunner: QueryRunner): number {
   return (queryRunner as unknown as { transactionDepth?: number }).transactionDepth ?? 1;
 }
 
+const ACTIONS: readonly DataAction[] = ['create', 'update', 'delete', 'soft_delete', 'restore'];
+
 /**
- * Turns entity changes into data-trail rows (SPEC.md "Data trail") and writes them atomically with
- * the business write: inside a database transaction the rows wait, per query runner, for the commit
- * and go in as one multi-row INSERT just before it; outside one they are written at once.
+ * The data trail's single entry point. ORM capture (`recordRow`), `AuditService.recordDataChange`
+ * (`recordEntry`) and restore (`recordEntry` with action `restore`) all turn a change into a row
+ * here, so every rule (entity and field exclusions, `skipOldValues`, bookkeeping-only updates,
+ * transaction-ID checks, the user) is applied in exactly one place (docs/behaviour.md).
+ *
+ * Rows are written atomically with the business write: inside a database transaction they wait, per
+ * query runner, for the commit and go in as one multi-row INSERT just before it; outside one they are
+ * written at once.
  */
 export class DataTrailRecorder {
   private readonly logger = new Logger('AuditTrail');
   private readonly pending = new WeakMap<QueryRunner, PendingEntry[]>();
   private readonly excludedColumns = new WeakMap<EntityMetadata, ReadonlySet<string>>();
-  /** Entities (by `silenceKey`) whose events on a query runner are not recorded: see `withoutRecording`. */
+  /** Entities (by `silenceKey`) whose changes on a query runner are not recorded: see `withoutRecording`. */
   private readonly silenced = new WeakMap<QueryRunner, Set<string>>();
 
   constructor(
     private readonly store: DataLogStore,
     private readonly options: ResolvedDataAuditOptions,
     private readonly context: AuditContext,
+    /** The audited DataSource: its entities name entity types, and it writes rows made outside a transaction. */
+    private readonly dataSource: DataSource,
   ) {}
 
-  /** Whether rows of this entity are recorded at all. */
+  private get entities(): readonly EntityMetadata[] {
+    return this.dataSource.entityMetadatas;
+  }
+
+  /** Whether rows of this entity (or join table) are recorded at all. */
   audits(metadata: EntityMetadata): boolean {
-    const excluded = this.options.excludeEntities;
     return (
       metadata.tableName !== this.store.tableName &&
-      !excluded.has(metadata.tableName) &&
-      !excluded.has(metadata.name) &&
+      !this.isExcludedType(metadata.tableName) &&
       metadata.primaryColumns.length > 0
     );
   }
 
-  /** Builds the row of one change, or null when there is nothing to record (a no-op update). */
-  entryFor(change: EntityChange): StampedDataEntry | null {
-    const { metadata, action } = change;
-    if (!this.audits(metadata)) return null;
-    const entityId = entityIdOf(metadata, change.after) ?? entityIdOf(metadata, change.before);
-    if (entityId === undefined) return null;
+  /**
+   * Whether an entity type is excluded, however it is named: `excludeEntities` may list a table name
+   * or a class name, and a hand-written entry or a restore names the table.
+   */
+  isExcludedType(entityType: string): boolean {
+    const excluded = this.options.excludeEntities;
+    if (excluded.has(entityType)) return true;
+    return this.entities.some(
+      (metadata) =>
+        (metadata.tableName === entityType || metadata.name === entityType) &&
+        (excluded.has(metadata.tableName) || excluded.has(metadata.name)),
+    );
+  }
 
-    const excluded = this.excludedFor(metadata);
-    const before = withoutFields(columnValues(metadata, change.before), excluded);
-    const after = withoutFields(columnValues(metadata, change.after), excluded);
+  /** Records one row's change as ORM capture read it from the database. */
+  async recordRow(queryRunner: QueryRunner, change: RowChange): Promise<void> {
+    const { metadata } = change;
+    if (!this.audits(metadata)) return;
+    const entry = this.build({
+      entityType: metadata.tableName,
+      entityId: change.entityId,
+      action: change.action,
+      before: change.before,
+      after: change.after,
+      excluded: this.excludedFor(metadata),
+      bookkeeping: [metadata.updateDateColumn?.databaseName, metadata.versionColumn?.databaseName].filter(
+        (name): name is string => name !== undefined,
+      ),
+    });
+    await this.record(queryRunner, entry);
+  }
+
+  /**
+   * Records a change described by hand (`AuditService.recordDataChange`, restore) under the same
+   * rules. Returns false when the rules leave nothing to record (an excluded entity, an update that
+   * changed nothing that is recorded).
+   */
+  async recordEntry(entry: DataEntry, manager?: EntityManager): Promise<boolean> {
+    checkEntry(entry);
+    if (this.isExcludedType(entry.entityType)) {
+      throw new Error(`nestjs-audit-trail: entity type "${entry.entityType}" is excluded from the data trail`);
+    }
+    const metadata = this.entities.find((candidate) => candidate.tableName === entry.entityType);
+    const stamped = this.build({
+      entityType: entry.entityType,
+      entityId: entry.entityId,
+      action: entry.action,
+      before: entry.oldValues ?? null,
+      after: entry.newValues ?? null,
+      excluded: metadata ? this.excludedFor(metadata) : this.options.excludeFields,
+      bookkeeping: [],
+      stamp: entry,
+    });
+    if (!stamped) return false;
+    const queryRunner = manager?.queryRunner;
+    if (queryRunner?.isTransactionActive) {
+      await this.record(queryRunner, stamped);
+      return true;
+    }
+    return this.write(manager ?? this.dataSource, [stamped], false);
+  }
+
+  /** The rules, once: exclusions, the diff of an update, skipOldValues, then the stamp. */
+  private build(input: ChangeInput): StampedDataEntry | null {
+    const before = withoutFields(input.before, input.excluded);
+    const after = withoutFields(input.after, input.excluded);
     let oldValues: AuditValues | null;
     let newValues: AuditValues | null;
-    switch (action) {
+    switch (input.action) {
       case 'create':
         [oldValues, newValues] = [null, after];
         break;
       case 'delete':
-        // A delete without a captured pre-image stores the values known from the entity.
         [oldValues, newValues] = [before ?? after, null];
         break;
       case 'update': {
-        const diff = diffValues(before, after, true);
-        if (!diff.newValues || this.onlyBookkeeping(metadata, diff.newValues)) return null;
-        [oldValues, newValues] = [this.options.skipOldValues ? null : diff.oldValues, diff.newValues];
+        const diff = diffValues(before, after);
+        if (!diff.oldValues && !diff.newValues) return null;
+        const changed = Object.keys({ ...diff.oldValues, ...diff.newValues });
+        if (changed.every((key) => input.bookkeeping.includes(key))) return null;
+        [oldValues, newValues] = [diff.oldValues, diff.newValues];
         break;
       }
-      default: {
-        // soft_delete and restore: the whole row before, the fields that moved after.
-        const diff = diffValues(before, after, true);
-        [oldValues, newValues] = [this.options.skipOldValues ? null : before, diff.newValues];
+      case 'soft_delete': {
+        // The whole row before, the fields that moved after.
+        [oldValues, newValues] = [before, diffValues(before, after, true).newValues];
+        break;
       }
+      case 'restore':
+        // The whole target state: a restore row replaces the state when the trail is replayed.
+        [oldValues, newValues] = [before, after];
+        break;
     }
-    return this.stamp({ entityType: metadata.tableName, entityId, action, oldValues, newValues });
+    if (this.options.skipOldValues && input.action !== 'delete') oldValues = null;
+    return this.stamp({
+      entityType: input.entityType,
+      entityId: input.entityId,
+      action: input.action,
+      oldValues,
+      newValues,
+      ...input.stamp,
+    });
   }
 
   /** Completes an entry with user, request metadata, transaction ID and time. */
-  stamp(entry: DataEntry): StampedDataEntry {
+  private stamp(entry: DataEntry): StampedDataEntry {
     if (entry.transactionId && !isSafeTransactionId(entry.transactionId)) {
       // Same rule as for a header: the column holds 100 characters and the ID ends up in logs and URLs.
       throw new Error('nestjs-audit-trail: transactionId must be 1 to 100 characters from A-Z a-z 0-9 _ . : -');
@@ -122,10 +221,10 @@ export class DataTrailRecorder {
   }
 
   /** Queues the entry on the caller's open transaction, or writes it now when there is none. */
-  async record(queryRunner: QueryRunner | undefined, entry: StampedDataEntry | null): Promise<void> {
+  private async record(queryRunner: QueryRunner, entry: StampedDataEntry | null): Promise<void> {
     if (!entry) return;
-    if (queryRunner && this.silenced.get(queryRunner)?.has(silenceKey(entry.entityType, entry.entityId))) return;
-    if (queryRunner?.isTransactionActive) {
+    if (this.silenced.get(queryRunner)?.has(silenceKey(entry.entityType, entry.entityId))) return;
+    if (queryRunner.isTransactionActive) {
       const queue = this.pending.get(queryRunner) ?? [];
       queue.push({ depth: depthOf(queryRunner), entry });
       this.pending.set(queryRunner, queue);
@@ -135,8 +234,8 @@ export class DataTrailRecorder {
   }
 
   /**
-   * Runs `write` with the events of that one entity on this query runner left unrecorded. For
-   * AuditService.applyRestore: its `restore` row already accounts for the write, and an extra
+   * Runs `write` with the changes of that one entity on this query runner left unrecorded. For
+   * applyRestore: its `restore` row already accounts for the write, and an extra
    * update/create/delete row would replay the same change twice. Other entities, and rows recorded
    * before or after, are unaffected.
    */
@@ -186,18 +285,18 @@ export class DataTrailRecorder {
   }
 
   /**
-   * Writes through the caller's query runner, so no extra pool connection is taken. Rows written
-   * outside any scope share one generated ID per ORM call, so a batch stays grouped.
+   * Writes through the caller's executor, so no extra pool connection is taken. Rows written outside
+   * any scope share one generated ID per statement, so a batch stays grouped. Returns whether the
+   * rows were written (false only under fail-silent, after logging why).
    */
-  async write(executor: SqlExecutor | undefined, entries: StampedDataEntry[], inTransaction: boolean): Promise<void> {
+  private async write(executor: SqlExecutor, entries: StampedDataEntry[], inTransaction: boolean): Promise<boolean> {
     let batchId: string | undefined;
     for (const entry of entries) {
       if (!entry.transactionId) entry.transactionId = batchId ??= newTransactionId();
     }
-    if (!executor) throw new Error('nestjs-audit-trail: no query runner to write the data trail through');
     if (this.options.onError === 'fail-loud') {
       await this.store.insert(executor, entries);
-      return;
+      return true;
     }
     // fail-silent: a failed INSERT must not poison the business transaction (PostgreSQL aborts the
     // whole transaction on any error), so inside one the write gets its own savepoint.
@@ -205,6 +304,7 @@ export class DataTrailRecorder {
       if (inTransaction) await executor.query('SAVEPOINT audit_trail_write');
       await this.store.insert(executor, entries);
       if (inTransaction) await executor.query('RELEASE SAVEPOINT audit_trail_write');
+      return true;
     } catch (error) {
       if (inTransaction) {
         await executor.query('ROLLBACK TO SAVEPOINT audit_trail_write').catch(() => undefined);
@@ -212,16 +312,8 @@ export class DataTrailRecorder {
       this.logger.error(
         `data trail: ${entries.length} row(s) not written (${(error as Error).message}); business write kept (onError: fail-silent)`,
       );
+      return false;
     }
-  }
-
-  /**
-   * TypeORM bumps `@UpdateDateColumn` and `@VersionColumn` on every save, even one that changed
-   * nothing else we record; such an update is a no-op for the trail (SPEC.md: no row).
-   */
-  private onlyBookkeeping(metadata: EntityMetadata, changed: AuditValues): boolean {
-    const bookkeeping = [metadata.updateDateColumn?.databaseName, metadata.versionColumn?.databaseName];
-    return Object.keys(changed).every((key) => bookkeeping.includes(key));
   }
 
   private excludedFor(metadata: EntityMetadata): ReadonlySet<string> {
@@ -236,5 +328,22 @@ export class DataTrailRecorder {
       this.excludedColumns.set(metadata, excluded);
     }
     return excluded;
+  }
+}
+
+/** A hand-written entry is checked like any other untrusted input before it can become a row. */
+function checkEntry(entry: DataEntry): void {
+  if (!entry || typeof entry !== 'object') throw new Error('nestjs-audit-trail: recordDataChange needs an entry');
+  if (!ACTIONS.includes(entry.action)) {
+    throw new Error(`nestjs-audit-trail: action must be one of ${ACTIONS.join(', ')} (got ${String(entry.action)})`);
+  }
+  for (const [field, max] of [
+    ['entityType', 100],
+    ['entityId', 100],
+  ] as const) {
+    const value = entry[field];
+    if (typeof value !== 'string' || value === '' || value.length > max) {
+      throw new Error(`nestjs-audit-trail: ${field} must be a string of 1 to ${max} characters`);
+    }
   }
 }

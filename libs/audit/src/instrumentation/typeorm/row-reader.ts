@@ -1,0 +1,194 @@
+import {
+  type DataSource,
+  type EntityMetadata,
+  type ObjectLiteral,
+  type QueryBuilder,
+  type QueryRunner,
+  SelectQueryBuilder,
+  type ValueTransformer,
+} from 'typeorm';
+import type { AuditValues } from '../../store/audit-entry';
+import { toAuditValue } from '../../trails/data/column-values';
+
+type ColumnMetadata = EntityMetadata['columns'][number];
+
+/** One row as the database holds it: its key as trail text, its column values, its raw key for narrowing. */
+export interface StoredRow {
+  entityId: string;
+  values: AuditValues;
+  /** The primary-key values as the driver returned them, to name this row again in a statement. */
+  key: unknown[];
+}
+
+// An OR of this many keys per statement keeps each statement small on a large bulk write.
+export const KEYS_PER_STATEMENT = 500;
+
+function storedColumns(metadata: EntityMetadata): ColumnMetadata[] {
+  return metadata.columns.filter((column) => !column.isVirtualProperty && !column.isVirtual);
+}
+
+/** TypeORM applies transformers left to right on the way to the database: the trail keeps that side. */
+function transformTo(transformer: ValueTransformer | ValueTransformer[], value: unknown): unknown {
+  const chain = Array.isArray(transformer) ? transformer : [transformer];
+  return chain.reduce((current, step) => step.to(current), value);
+}
+
+/**
+ * Reads rows with raw column selects and turns each value the way TypeORM hydrates it (dates, JSON,
+ * booleans, numbers the driver returns as text), then back to the database side of any transformer,
+ * the side the trail keeps. Every column is read, foreign keys and defaults included.
+ */
+export class RowReader {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** Rows matching the WHERE of `statement` (an update, delete or soft-delete builder), optionally locked. */
+  async matching(
+    statement: QueryBuilder<ObjectLiteral>,
+    metadata: EntityMetadata,
+    queryRunner: QueryRunner,
+    lock: boolean,
+  ): Promise<StoredRow[]> {
+    // A SelectQueryBuilder built from the statement's builder copies its expression map: the same
+    // conditions, brackets, parameters, whereInIds and (MySQL) order and limit, as the statement will use.
+    const select = new SelectQueryBuilder(statement);
+    select.setQueryRunner(queryRunner);
+    const map = select.expressionMap;
+    map.queryType = 'select';
+    map.selects = [];
+    map.returning = '';
+    map.valuesSet = undefined;
+    map.withDeleted = true;
+    const alias = map.mainAlias!.name;
+    return this.read(select, alias, metadata, lock);
+  }
+
+  /** Rows by their primary keys, in chunks. */
+  async byKeys(metadata: EntityMetadata, queryRunner: QueryRunner, keys: unknown[][]): Promise<StoredRow[]> {
+    const rows: StoredRow[] = [];
+    for (let start = 0; start < keys.length; start += KEYS_PER_STATEMENT) {
+      const chunk = keys.slice(start, start + KEYS_PER_STATEMENT);
+      const select = this.dataSource.createQueryBuilder(queryRunner).from(metadata.target, 'audit_row').withDeleted();
+      const [condition, parameters] = keyCondition(select, metadata, chunk, 'audit_key');
+      select.where(condition, parameters);
+      rows.push(...(await this.read(select, 'audit_row', metadata, false)));
+    }
+    return rows;
+  }
+
+  /** Rows by id maps as TypeORM reports them after an insert (`InsertResult.identifiers`). */
+  async byIdentifiers(
+    metadata: EntityMetadata,
+    queryRunner: QueryRunner,
+    identifiers: ObjectLiteral[],
+  ): Promise<StoredRow[]> {
+    const rows: StoredRow[] = [];
+    for (let start = 0; start < identifiers.length; start += KEYS_PER_STATEMENT) {
+      const select = this.dataSource
+        .createQueryBuilder(queryRunner)
+        .from(metadata.target, 'audit_row')
+        .withDeleted()
+        .whereInIds(identifiers.slice(start, start + KEYS_PER_STATEMENT));
+      rows.push(...(await this.read(select, 'audit_row', metadata, false)));
+    }
+    return rows;
+  }
+
+  /** Rows whose `columns` (database names) equal one of the given value tuples: an upsert's conflict target. */
+  async byColumns(
+    metadata: EntityMetadata,
+    queryRunner: QueryRunner,
+    columns: ColumnMetadata[],
+    tuples: unknown[][],
+    lock: boolean,
+  ): Promise<StoredRow[]> {
+    const rows: StoredRow[] = [];
+    for (let start = 0; start < tuples.length; start += KEYS_PER_STATEMENT) {
+      const select = this.dataSource.createQueryBuilder(queryRunner).from(metadata.target, 'audit_row').withDeleted();
+      const [condition, parameters] = tupleCondition(
+        select,
+        columns,
+        tuples.slice(start, start + KEYS_PER_STATEMENT),
+        'audit_col',
+      );
+      select.where(condition, parameters);
+      rows.push(...(await this.read(select, 'audit_row', metadata, lock)));
+    }
+    return rows;
+  }
+
+  private async read(
+    select: SelectQueryBuilder<ObjectLiteral>,
+    alias: string,
+    metadata: EntityMetadata,
+    lock: boolean,
+  ): Promise<StoredRow[]> {
+    const columns = storedColumns(metadata);
+    const escapedAlias = select.escape(alias);
+    select.select(`${escapedAlias}.${select.escape(columns[0].databaseName)}`, 'c0');
+    columns.slice(1).forEach((column, index) => {
+      select.addSelect(`${escapedAlias}.${select.escape(column.databaseName)}`, `c${index + 1}`);
+    });
+    if (lock && this.locks()) select.setLock('pessimistic_write');
+    const raws: ObjectLiteral[] = await select.getRawMany();
+    const primaryIndexes = metadata.primaryColumns.map((primary) => columns.indexOf(primary));
+    return raws.map((raw) => {
+      const values: AuditValues = {};
+      columns.forEach((column, index) => {
+        values[column.databaseName] = this.valueOf(column, raw[`c${index}`]);
+      });
+      const key = primaryIndexes.map((index) => raw[`c${index}`]);
+      const idParts = metadata.primaryColumns.map((primary) => values[primary.databaseName]);
+      const entityId = idParts.length === 1 ? String(idParts[0]) : JSON.stringify(idParts);
+      return { entityId, values, key };
+    });
+  }
+
+  private valueOf(column: ColumnMetadata, raw: unknown): unknown {
+    if (raw === null || raw === undefined) return null;
+    let value = this.dataSource.driver.prepareHydratedValue(raw, column);
+    if (column.transformer) value = transformTo(column.transformer, value);
+    return toAuditValue(value);
+  }
+
+  /** SQLite has no row locks (one writer at a time); the others lock what they read with FOR UPDATE. */
+  private locks(): boolean {
+    const type: string = this.dataSource.options.type;
+    return !['better-sqlite3', 'sqlite', 'capacitor', 'sqljs', 'cordova', 'expo', 'react-native'].includes(type);
+  }
+}
+
+/** `(pk = :a0) OR ...` for a set of keys, unqualified so it reads the same in UPDATE, DELETE and SELECT. */
+export function keyCondition(
+  builder: QueryBuilder<ObjectLiteral>,
+  metadata: EntityMetadata,
+  keys: unknown[][],
+  prefix: string,
+): [string, ObjectLiteral] {
+  return tupleCondition(builder, metadata.primaryColumns, keys, prefix);
+}
+
+function tupleCondition(
+  builder: QueryBuilder<ObjectLiteral>,
+  columns: ColumnMetadata[],
+  tuples: unknown[][],
+  prefix: string,
+): [string, ObjectLiteral] {
+  if (tuples.length === 0) return ['1 = 0', {}];
+  const parameters: ObjectLiteral = {};
+  if (columns.length === 1) {
+    const name = `${prefix}_list`;
+    parameters[name] = tuples.map((tuple) => tuple[0]);
+    return [`${builder.escape(columns[0].databaseName)} IN (:...${name})`, parameters];
+  }
+  const parts = tuples.map((tuple, row) => {
+    const equalities = columns.map((column, index) => {
+      const name = `${prefix}_${row}_${index}`;
+      parameters[name] = tuple[index];
+      return tuple[index] === null
+        ? `${builder.escape(column.databaseName)} IS NULL`
+        : `${builder.escape(column.databaseName)} = :${name}`;
+    });
+    return `(${equalities.join(' AND ')})`;
+  });
+  return [`(${parts.join(' OR ')})`, parameters];
+}

@@ -1,0 +1,267 @@
+import {
+  type DataSource,
+  DeleteQueryBuilder,
+  type EntityMetadata,
+  InsertQueryBuilder,
+  type InsertResult,
+  type ObjectLiteral,
+  type QueryRunner,
+  UpdateQueryBuilder,
+} from 'typeorm';
+// Not re-exported from typeorm's index; softDelete(), restore(), softRemove() and recover() build one.
+import { SoftDeleteQueryBuilder } from 'typeorm/query-builder/SoftDeleteQueryBuilder';
+import type { DataAction } from '../../store/audit-entry';
+import type { DataTrailRecorder } from '../../trails/data/data-trail.recorder';
+import { KEYS_PER_STATEMENT, RowReader, type StoredRow, keyCondition } from './row-reader';
+
+type ColumnMetadata = EntityMetadata['columns'][number];
+type Builder =
+  UpdateQueryBuilder<ObjectLiteral> | DeleteQueryBuilder<ObjectLiteral> | InsertQueryBuilder<ObjectLiteral>;
+type Execute = (this: Builder) => Promise<unknown>;
+
+/** What one audited DataSource needs to capture its statements. */
+interface Capture {
+  recorder: DataTrailRecorder;
+  reader: RowReader;
+}
+
+const captures = new Map<DataSource, Capture>();
+const originals = new Map<{ prototype: { execute: Execute } }, Execute>();
+const BUILDERS = [
+  InsertQueryBuilder,
+  UpdateQueryBuilder,
+  DeleteQueryBuilder,
+  SoftDeleteQueryBuilder,
+] as unknown as Array<{
+  prototype: { execute: Execute };
+}>;
+
+/**
+ * ORM capture at the one place every TypeORM write goes through: the `execute` of the insert,
+ * update, delete and soft-delete query builders. `save`, `remove`, `softRemove`, `recover`, cascades,
+ * orphan removal, many-to-many join rows, `update/delete/increment/upsert/...` by criteria and
+ * QueryBuilder writes however obtained all end there, so one mechanism records all of them.
+ *
+ * For each statement on an audited table, inside the caller's transaction or one opened here (so the
+ * audit rows commit or roll back with the write): the matching rows are read first (locked where the
+ * database has row locks), the statement runs narrowed to exactly those rows (a row committed by
+ * someone else in between is left alone rather than changed without a trail row), the rows are read
+ * again, and each row's change is recorded from what the database held before and after.
+ *
+ * The patches are on the builders' prototypes, shared by every DataSource in the process; they are
+ * installed with the first attached DataSource and removed with the last, and statements of a
+ * DataSource that is not attached run untouched.
+ */
+export function attachStatementCapture(dataSource: DataSource, recorder: DataTrailRecorder): () => void {
+  captures.set(dataSource, { recorder, reader: new RowReader(dataSource) });
+  if (originals.size === 0) {
+    for (const builder of BUILDERS) {
+      const original = builder.prototype.execute;
+      originals.set(builder, original);
+      builder.prototype.execute = function capturedExecute(this: Builder) {
+        return captured(this, original);
+      };
+    }
+  }
+  return () => {
+    captures.delete(dataSource);
+    if (captures.size > 0) return;
+    for (const [builder, original] of originals) builder.prototype.execute = original;
+    originals.clear();
+  };
+}
+
+function captured(builder: Builder, original: Execute): Promise<unknown> {
+  const capture = captures.get(builder.connection);
+  const map = builder.expressionMap;
+  const metadata = map.mainAlias?.hasMetadata ? map.mainAlias.metadata : undefined;
+  if (!capture || !metadata || !capture.recorder.audits(metadata)) return original.call(builder);
+  if (builder instanceof InsertQueryBuilder && map.insertFromSelect) {
+    // INSERT ... SELECT names no rows up front; the statement runs as written and is not attributed.
+    return original.call(builder);
+  }
+  return inTransaction(builder, (queryRunner) => {
+    if (builder instanceof InsertQueryBuilder) return captureInsert(builder, original, metadata, queryRunner, capture);
+    return captureChange(builder, original, metadata, queryRunner, capture);
+  });
+}
+
+/** The query runner a builder was given (TypeORM keeps it protected). */
+function runnerOf(builder: Builder): QueryRunner | undefined {
+  return (builder as unknown as { queryRunner?: QueryRunner }).queryRunner;
+}
+
+/** Runs `work` in the builder's transaction, or in one opened (and committed) here around the statement. */
+async function inTransaction<T>(builder: Builder, work: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
+  const given = runnerOf(builder);
+  if (given?.isTransactionActive) return work(given);
+  const queryRunner = given ?? builder.connection.createQueryRunner();
+  builder.setQueryRunner(queryRunner);
+  try {
+    await queryRunner.startTransaction();
+    try {
+      const result = await work(queryRunner);
+      await queryRunner.commitTransaction();
+      return result;
+    } catch (error) {
+      await queryRunner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    }
+  } finally {
+    if (!given) {
+      (builder as unknown as { queryRunner?: QueryRunner }).queryRunner = undefined;
+      await queryRunner.release();
+    }
+  }
+}
+
+function actionOf(builder: Builder): DataAction {
+  const type = builder.expressionMap.queryType;
+  if (type === 'delete') return 'delete';
+  if (type === 'soft-delete') return 'soft_delete';
+  if (type === 'restore') return 'restore';
+  return 'update';
+}
+
+/** UPDATE, DELETE, soft delete and restore: read, run narrowed to what was read, read again, record. */
+async function captureChange(
+  builder: Builder,
+  original: Execute,
+  metadata: EntityMetadata,
+  queryRunner: QueryRunner,
+  { reader, recorder }: Capture,
+): Promise<unknown> {
+  const action = actionOf(builder);
+  const before = await reader.matching(builder, metadata, queryRunner, true);
+  const result = await runNarrowed(builder, original, metadata, before);
+  const after =
+    action === 'delete'
+      ? []
+      : await reader.byKeys(
+          metadata,
+          queryRunner,
+          before.map((row) => row.key),
+        );
+  const afterById = new Map(after.map((row) => [row.entityId, row]));
+  for (const row of before) {
+    const next = afterById.get(row.entityId);
+    if (action !== 'delete' && !next) continue;
+    await recorder.recordRow(queryRunner, {
+      metadata,
+      action,
+      entityId: row.entityId,
+      before: row.values,
+      after: next?.values ?? null,
+    });
+  }
+  return result;
+}
+
+/**
+ * Runs a copy of the statement with the keys read beforehand added to its WHERE, so it changes exactly
+ * the rows that were read (and locked). The caller's builder is left as it was. A large key set runs
+ * as several statements whose results are summed.
+ */
+async function runNarrowed(
+  builder: Builder,
+  original: Execute,
+  metadata: EntityMetadata,
+  rows: StoredRow[],
+): Promise<unknown> {
+  const chunks: StoredRow[][] = [];
+  for (let start = 0; start < rows.length; start += KEYS_PER_STATEMENT) {
+    chunks.push(rows.slice(start, start + KEYS_PER_STATEMENT));
+  }
+  if (chunks.length === 0) chunks.push([]);
+  let combined: { affected?: number; raw?: unknown } | undefined;
+  for (const chunk of chunks) {
+    const narrowed = builder.clone() as UpdateQueryBuilder<ObjectLiteral>;
+    narrowed.setQueryRunner(runnerOf(builder)!);
+    const [condition, parameters] = keyCondition(
+      narrowed,
+      metadata,
+      chunk.map((row) => row.key),
+      'audit_narrow',
+    );
+    if (narrowed.expressionMap.wheres.length === 0) narrowed.where(condition, parameters);
+    else narrowed.andWhere(condition, parameters);
+    const result = (await original.call(narrowed)) as { affected?: number; raw?: unknown };
+    if (!combined) combined = result;
+    else if (typeof combined.affected === 'number' && typeof result.affected === 'number') {
+      combined.affected += result.affected;
+    }
+  }
+  return combined;
+}
+
+/**
+ * INSERT, and upsert (INSERT ... ON CONFLICT / ON DUPLICATE KEY) which TypeORM builds as an insert:
+ * the rows are read back after the statement by the keys TypeORM reports, so a `create` row holds the
+ * row as stored: database defaults, generated and foreign-key columns included. For an upsert the
+ * rows that already existed are read first and recorded as updates (or not at all when unchanged).
+ */
+async function captureInsert(
+  builder: InsertQueryBuilder<ObjectLiteral>,
+  original: Execute,
+  metadata: EntityMetadata,
+  queryRunner: QueryRunner,
+  { reader, recorder }: Capture,
+): Promise<unknown> {
+  const map = builder.expressionMap;
+  const isUpsert = Boolean(map.onUpdate || map.onIgnore);
+  const target = isUpsert ? conflictTarget(builder, metadata) : undefined;
+  // Existing rows are read without a lock: on MySQL/MariaDB a locking read of keys that do not exist
+  // yet takes gap locks that deadlock against concurrent inserts. The statement itself locks the rows
+  // it touches, and the read after it (in the same transaction) sees them as they are.
+  const existing = target ? await reader.byColumns(metadata, queryRunner, target.columns, target.tuples, false) : [];
+  const result = (await original.call(builder)) as InsertResult;
+  const stored = target
+    ? await reader.byColumns(metadata, queryRunner, target.columns, target.tuples, false)
+    : await reader.byIdentifiers(metadata, queryRunner, result.identifiers.filter(isCompleteId(metadata)));
+  const previous = new Map(existing.map((row) => [row.entityId, row]));
+  for (const row of stored) {
+    const before = previous.get(row.entityId);
+    await recorder.recordRow(queryRunner, {
+      metadata,
+      action: before ? 'update' : 'create',
+      entityId: row.entityId,
+      before: before?.values ?? null,
+      after: row.values,
+    });
+  }
+  return result;
+}
+
+function isCompleteId(metadata: EntityMetadata): (id: ObjectLiteral | undefined) => id is ObjectLiteral {
+  return (id): id is ObjectLiteral =>
+    id !== undefined &&
+    metadata.primaryColumns.every((column) => {
+      const value = column.getEntityValue(id);
+      return value !== undefined && value !== null;
+    });
+}
+
+/** The columns an upsert conflicts on and each value set's values for them. */
+function conflictTarget(
+  builder: InsertQueryBuilder<ObjectLiteral>,
+  metadata: EntityMetadata,
+): { columns: ColumnMetadata[]; tuples: unknown[][] } {
+  const map = builder.expressionMap;
+  const named = map.onUpdate?.conflict;
+  const names = Array.isArray(named)
+    ? named
+    : typeof named === 'string' && /^[\w", ]+$/.test(named)
+      ? named.split(',')
+      : [];
+  let columns = names
+    .map((name) => name.replace(/["`\s()]/g, ''))
+    .map((name) => metadata.columns.find((column) => column.databaseName === name || column.propertyPath === name))
+    .filter((column): column is ColumnMetadata => column !== undefined);
+  if (columns.length === 0) columns = metadata.primaryColumns;
+  const valueSets = (Array.isArray(map.valuesSet) ? map.valuesSet : [map.valuesSet]).filter(Boolean) as ObjectLiteral[];
+  const driver = builder.connection.driver;
+  const tuples = valueSets
+    .map((values) => columns.map((column) => driver.preparePersistentValue(column.getEntityValue(values), column)))
+    .filter((tuple) => tuple.every((value) => value !== undefined));
+  return { columns, tuples };
+}
