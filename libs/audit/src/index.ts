@@ -46,6 +46,7 @@ export type { PurgeOptions, PurgeResult } from './queries/purge/audit-purge';
 
 // Tables, for applications that run their own migrations (`autoMigrate: false`).
 export { createAuditMigration } from './store/audit-tables';
+export { createAuditMigrations, AUDIT_SCHEMA_VERSIONS, type AuditSchemaVersion } from './store/audit-tables';
 
 // Transaction IDs: checking one that came from a message, making one, binding the scope by hand.
 export { newTransactionId, isSafeTransactionId, TRANSACTION_ID_PATTERN } from './transaction/transaction-id';

@@ -177,6 +177,7 @@ function responseSide(response: AxiosResponseLike): Partial<ObservedCall> {
     statusCode: typeof response.status === 'number' ? response.status : 0,
     responseBody: response.data,
     responseContentType: contentType,
+    responseHeaders: response.headers,
   };
   if (typeof response.data === 'string' && contentType && !isTextualContentType(contentType)) {
     // With the default responseType axios decodes any body as UTF-8 text, an image included; the

@@ -150,7 +150,12 @@ function captureResponse(
   request: Partial<ObservedCall>,
 ) {
   const contentType = response.headers.get('content-type');
-  const observed: ObservedCall = { ...request, statusCode: response.status, responseContentType: contentType };
+  const observed: ObservedCall = {
+    ...request,
+    statusCode: response.status,
+    responseContentType: contentType,
+    responseHeaders: response.headers,
+  };
   let clone: Response | undefined;
   try {
     clone = response.body && !response.bodyUsed ? response.clone() : undefined;

@@ -51,6 +51,8 @@ export interface ObservedCall {
   requestContentType?: string | null;
   responseBody?: unknown;
   responseContentType?: string | null;
+  /** Redacted with the request-header rules into `response_headers`; absent when no response came. */
+  responseHeaders?: unknown;
   /** A response body already in its stored form (the fetch hook builds markers itself). */
   storedResponseBody?: unknown;
   errorMessage?: string | null;
@@ -275,6 +277,7 @@ export class ApiTrailRecorder {
         requestBody: entry.requestBody,
         requestContentType: contentTypeOf(requestHeaders),
         responseBody: entry.responseBody,
+        responseHeaders: entry.responseHeaders ?? undefined,
         errorMessage: entry.errorMessage ?? null,
       },
       {
@@ -308,6 +311,7 @@ export class ApiTrailRecorder {
   ): StampedApiEntry {
     const { redactHeaders: headerNames, redactBodyFields, maxBodySize } = this.options;
     const headers = redactHeaders(call.requestHeaders, headerNames);
+    const responseHeaders = call.responseHeaders === undefined ? {} : redactHeaders(call.responseHeaders, headerNames);
     const scopeMetadata = row.scope.metadata;
     return {
       service: row.service,
@@ -315,6 +319,7 @@ export class ApiTrailRecorder {
       method: row.method,
       statusCode: call.statusCode,
       requestHeaders: Object.keys(headers).length > 0 ? headers : null,
+      responseHeaders: Object.keys(responseHeaders).length > 0 ? responseHeaders : null,
       requestBody: prepareBody(call.requestBody, call.requestContentType, redactBodyFields, maxBodySize),
       responseBody:
         call.storedResponseBody !== undefined
