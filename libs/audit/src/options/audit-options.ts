@@ -26,7 +26,14 @@ export interface DataAuditOptions {
   /** Skip the pre-image read of bulk update/delete; `old_values` stays empty. */
   skipOldValues?: boolean;
   onError?: AuditOnError;
+  /** Where changes are captured: TypeORM's calls (`'orm'`, default) or the database itself (`'database'`). */
+  capture?: DataCaptureMode;
+  /** What a write the trail cannot see (raw SQL on an audited table) does: `'warn'` (default), `'error'`, `'ignore'`. */
+  rawSql?: RawSqlPolicy;
 }
+
+export type DataCaptureMode = 'orm' | 'database';
+export type RawSqlPolicy = 'warn' | 'error' | 'ignore';
 
 export interface ApiAuditOptions {
   enabled?: boolean;
@@ -48,6 +55,18 @@ export interface ApiAuditOptions {
   fetch?: boolean;
   /** Header that carries the transaction ID to the called service; `false` sends none. */
   propagateHeader?: string | false;
+  /**
+   * Redact credentials and secrets by default (Authorization, Cookie, `*-Api-Key`, `*-Token`
+   * headers; password, token, secret, card-number style body keys), besides the lists above.
+   * Default true; `false` redacts only what the lists name.
+   */
+  defaultRedaction?: boolean;
+  /**
+   * Calls whose pending row is written BEFORE they are sent, then completed: they leave a row even
+   * if the process dies meanwhile. `true`: every call; a list: calls to these service names.
+   * Default false (rows are queued after the call, off its path).
+   */
+  writeAhead?: boolean | string[];
 }
 
 export interface TransactionOptions {
@@ -59,6 +78,11 @@ export interface TransactionOptions {
   recordIp?: boolean;
   /** Add the User-Agent to each row's metadata (personal data: opt-in). */
   recordUserAgent?: boolean;
+  /**
+   * Headers whose value is taken as the incoming transaction ID when `header` is absent (`X-Request-Id`),
+   * first present one wins. Default none.
+   */
+  requestIdHeaders?: string[];
 }
 
 /**
@@ -123,6 +147,8 @@ export interface ResolvedDataAuditOptions {
   excludeEntities: ReadonlySet<string>;
   skipOldValues: boolean;
   onError: AuditOnError;
+  capture: DataCaptureMode;
+  rawSql: RawSqlPolicy;
 }
 
 export interface ResolvedApiAuditOptions {
@@ -137,6 +163,8 @@ export interface ResolvedApiAuditOptions {
   skipPaths: readonly string[];
   fetch: boolean;
   propagateHeader: string | false;
+  defaultRedaction: boolean;
+  writeAhead: boolean | readonly string[];
 }
 
 export interface ResolvedTransactionOptions {
@@ -144,6 +172,7 @@ export interface ResolvedTransactionOptions {
   mount: boolean;
   recordIp: boolean;
   recordUserAgent: boolean;
+  requestIdHeaders: readonly string[];
 }
 
 export interface ResolvedRetentionOptions {

@@ -1,7 +1,7 @@
 import { AuditOptionsError, resolveAuditOptions } from './audit-options.validation';
 
 describe('resolveAuditOptions', () => {
-  it('fills every default (SPEC.md "Options and validation")', () => {
+  it('fills every default (docs/behaviour.md, "Options")', () => {
     const options = resolveAuditOptions({ dataAudit: { enabled: true } });
     expect(options.dataAudit).toEqual({
       enabled: true,
@@ -10,6 +10,8 @@ describe('resolveAuditOptions', () => {
       excludeEntities: new Set(),
       skipOldValues: false,
       onError: 'fail-loud',
+      capture: 'orm',
+      rawSql: 'warn',
     });
     expect(options.apiAudit).toMatchObject({
       enabled: false,
@@ -23,7 +25,9 @@ describe('resolveAuditOptions', () => {
       mount: true,
       recordIp: false,
       recordUserAgent: false,
+      requestIdHeaders: [],
     });
+    expect(options.apiAudit.defaultRedaction).toBe(true);
     expect(options.retention).toMatchObject({
       enabled: false,
       maxAge: '365d',
@@ -95,5 +99,87 @@ describe('resolveAuditOptions', () => {
   it('accepts a negative maxBodySize (truncation off) and 0 (the default)', () => {
     expect(resolveAuditOptions({ apiAudit: { enabled: true, maxBodySize: -1 } }).apiAudit.maxBodySize).toBe(-1);
     expect(resolveAuditOptions({ apiAudit: { enabled: true, maxBodySize: 0 } }).apiAudit.maxBodySize).toBe(0);
+  });
+});
+
+describe('resolveAuditOptions: keys and values it refuses at start-up', () => {
+  it.each<[string, unknown, RegExp]>([
+    [
+      'a typo of a data-trail key',
+      { dataAudit: { enabled: true, excludeField: ['password'] } },
+      /option dataAudit\.excludeField is unknown \(did you mean dataAudit\.excludeFields\?\)/,
+    ],
+    [
+      'a typo of a top-level key',
+      { dataAudit: { enabled: true }, retension: { maxAge: '30d' } },
+      /option retension is unknown \(did you mean retention\?\)/,
+    ],
+    [
+      'a key of another group',
+      { apiAudit: { enabled: true, excludeFields: ['x'] } },
+      /option apiAudit\.excludeFields is unknown \(did you mean /,
+    ],
+    [
+      'a wrong case',
+      { transaction: { Header: 'X-Id' }, dataAudit: { enabled: true } },
+      /option transaction\.Header is unknown \(did you mean transaction\.header\?\)/,
+    ],
+    [
+      'an unknown capture mode',
+      { dataAudit: { enabled: true, capture: 'db' } },
+      /dataAudit\.capture must be one of orm, database/,
+    ],
+    [
+      'an unknown rawSql policy',
+      { dataAudit: { enabled: true, rawSql: 'loud' } },
+      /dataAudit\.rawSql must be one of warn, error, ignore/,
+    ],
+    [
+      'a request-ID header with a space',
+      { dataAudit: { enabled: true }, transaction: { requestIdHeaders: ['X Request'] } },
+      /transaction\.requestIdHeaders must be an array of HTTP header names/,
+    ],
+    [
+      'defaultRedaction as a string',
+      { apiAudit: { enabled: true, defaultRedaction: 'no' } },
+      /apiAudit\.defaultRedaction must be true or false/,
+    ],
+  ])('#19 refuses %s, naming the key and the closest known one', (_case, input, message) => {
+    expect(() => resolveAuditOptions(input as never)).toThrow(AuditOptionsError);
+    expect(() => resolveAuditOptions(input as never)).toThrow(message);
+  });
+
+  it('#19 knows the capture, rawSql, defaultRedaction and requestIdHeaders options', () => {
+    const options = resolveAuditOptions({
+      dataAudit: { enabled: true, capture: 'database', rawSql: 'error' },
+      apiAudit: { enabled: true, defaultRedaction: false },
+      transaction: { requestIdHeaders: ['X-Request-Id', 'X-Correlation-Id'] },
+    });
+    expect(options.dataAudit).toMatchObject({ capture: 'database', rawSql: 'error' });
+    expect(options.apiAudit.defaultRedaction).toBe(false);
+    expect(options.transaction.requestIdHeaders).toEqual(['X-Request-Id', 'X-Correlation-Id']);
+  });
+
+  it.each(['999999999d', '365001d', '8760025h', `${'9'.repeat(30)}s`])('#16 refuses retention.maxAge %p', (maxAge) => {
+    expect(() => resolveAuditOptions({ dataAudit: { enabled: true }, retention: { maxAge } })).toThrow(
+      /option retention\.maxAge must be at most 365000d \(1,000 years\)/,
+    );
+  });
+
+  it('#16 accepts a retention.maxAge of 1,000 years, whose cut-off is a valid date', () => {
+    const { maxAgeMs } = resolveAuditOptions({
+      dataAudit: { enabled: true },
+      retention: { maxAge: '365000d' },
+    }).retention;
+    expect(Number.isNaN(new Date(Date.now() - maxAgeMs).getTime())).toBe(false);
+  });
+
+  it('#17 refuses an async userResolver: a row cannot wait for it', () => {
+    expect(() =>
+      resolveAuditOptions({
+        dataAudit: { enabled: true },
+        userResolver: (async () => ({ id: 'u', type: 'user' })) as never,
+      }),
+    ).toThrow(/option userResolver must return \{ id, type \} synchronously, not a Promise \(got an async function\)/);
   });
 });

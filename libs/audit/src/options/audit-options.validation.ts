@@ -1,11 +1,80 @@
-import type { AuditModuleOptions, AuditOnError, ResolvedAuditOptions } from './audit-options';
+import type {
+  ApiAuditOptions,
+  AuditModuleOptions,
+  AuditOnError,
+  DataAuditOptions,
+  DataCaptureMode,
+  RawSqlPolicy,
+  ResolvedAuditOptions,
+  RetentionOptions,
+  TransactionOptions,
+} from './audit-options';
 
-/** SPEC.md "Options and validation": table names are plain SQL identifiers, never quoted user input. */
+/** Table names are plain SQL identifiers, never quoted user input (docs/behaviour.md, "Options"). */
 export const TABLE_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const HEADER_NAME_PATTERN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 const MAX_AGE_PATTERN = /^(\d+)(d|h|m|s)$/;
 const MAX_AGE_UNIT_MS = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1000 } as const;
 const ON_ERROR: readonly AuditOnError[] = ['fail-loud', 'fail-silent'];
+const CAPTURE: readonly DataCaptureMode[] = ['orm', 'database'];
+const RAW_SQL: readonly RawSqlPolicy[] = ['warn', 'error', 'ignore'];
+// 1,000 years: the cut-off `now - maxAge` stays a valid Date, inside every dialect's time range.
+const MAX_AGE_LIMIT_MS = 365_000 * MAX_AGE_UNIT_MS.d;
+
+/**
+ * Every option key, one list per group: a key not listed is refused at start-up, naming the closest
+ * known one, because a typo (`excludeField`) or an option from another version would otherwise be
+ * ignored in silence. A new option is added here, in its group, and nowhere else; the type checks
+ * below fail until the lists and the option interfaces name the same keys.
+ */
+export const OPTION_KEYS = {
+  options: [
+    'dataAudit',
+    'apiAudit',
+    'transaction',
+    'retention',
+    'userResolver',
+    'autoMigrate',
+    'dataSource',
+    'isGlobal',
+  ],
+  dataAudit: ['enabled', 'table', 'excludeFields', 'excludeEntities', 'skipOldValues', 'onError', 'capture', 'rawSql'],
+  apiAudit: [
+    'enabled',
+    'table',
+    'redactHeaders',
+    'redactBodyFields',
+    'maxBodySize',
+    'onError',
+    'services',
+    'skipHosts',
+    'skipPaths',
+    'fetch',
+    'propagateHeader',
+    'defaultRedaction',
+    'writeAhead',
+  ],
+  transaction: ['header', 'mount', 'recordIp', 'recordUserAgent', 'requestIdHeaders'],
+  retention: ['enabled', 'maxAge', 'cron', 'timeZone', 'batchSize'],
+} as const satisfies {
+  options: ReadonlyArray<keyof AuditModuleOptions>;
+  dataAudit: ReadonlyArray<keyof DataAuditOptions>;
+  apiAudit: ReadonlyArray<keyof ApiAuditOptions>;
+  transaction: ReadonlyArray<keyof TransactionOptions>;
+  retention: ReadonlyArray<keyof RetentionOptions>;
+};
+
+// Compile-time: an option declared in an interface but missing from its list above is an error here.
+type Unlisted<T, K extends keyof typeof OPTION_KEYS> = Exclude<keyof T, (typeof OPTION_KEYS)[K][number]>;
+type AllListed<T> = [T] extends [never] ? true : T;
+const everyOptionListed: [
+  AllListed<Unlisted<AuditModuleOptions, 'options'>>,
+  AllListed<Unlisted<DataAuditOptions, 'dataAudit'>>,
+  AllListed<Unlisted<ApiAuditOptions, 'apiAudit'>>,
+  AllListed<Unlisted<TransactionOptions, 'transaction'>>,
+  AllListed<Unlisted<RetentionOptions, 'retention'>>,
+] = [true, true, true, true, true];
+void everyOptionListed;
 
 /** Raised at start-up for a bad option; the message names the option and the rule. */
 export class AuditOptionsError extends Error {
@@ -17,7 +86,7 @@ export class AuditOptionsError extends Error {
 
 function describe(value: unknown): string {
   if (typeof value === 'string') return JSON.stringify(value);
-  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'function') return isAsyncFunction(value) ? 'an async function' : 'a function';
   try {
     return JSON.stringify(value) ?? String(value);
   } catch {
@@ -31,6 +100,55 @@ function objectAt(option: string, value: unknown): Record<string, unknown> {
     throw new AuditOptionsError(option, 'must be an object', value);
   }
   return value as Record<string, unknown>;
+}
+
+/** Refuses a key of `group` that is not in its OPTION_KEYS list, naming the closest known key. */
+function knownKeysAt(group: keyof typeof OPTION_KEYS, value: Record<string, unknown>): void {
+  const known: readonly string[] = OPTION_KEYS[group];
+  const prefix = group === 'options' ? '' : `${group}.`;
+  for (const key of Object.keys(value)) {
+    if (known.includes(key)) continue;
+    const closest = closestKey(key, known);
+    throw new AuditOptionsError(`${prefix}${key}`, `is unknown (did you mean ${prefix}${closest}?)`, value[key]);
+  }
+}
+
+/** The known key nearest to `key` by edit distance, ignoring case (ties: the first listed). */
+export function closestKey(key: string, known: readonly string[]): string {
+  let best = known[0];
+  let bestDistance = Infinity;
+  for (const candidate of known) {
+    const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
+  }
+  return best;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions, one row at a time. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+function oneOfAt<T extends string>(option: string, value: unknown, allowed: readonly T[]): T {
+  if (value === undefined) return allowed[0];
+  if (!allowed.includes(value as T)) throw new AuditOptionsError(option, `must be one of ${allowed.join(', ')}`, value);
+  return value as T;
+}
+
+function headersAt(option: string, value: unknown): string[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value) || value.some((item) => typeof item !== 'string' || !HEADER_NAME_PATTERN.test(item))) {
+    throw new AuditOptionsError(option, 'must be an array of HTTP header names', value);
+  }
+  return [...value];
 }
 
 function booleanAt(option: string, value: unknown, fallback: boolean): boolean {
@@ -86,7 +204,11 @@ export function parseMaxAge(option: string, value: string): number {
   if (!match || amount <= 0) {
     throw new AuditOptionsError(option, 'must be a positive duration such as 365d, 12h, 30m or 45s', value);
   }
-  return amount * MAX_AGE_UNIT_MS[match[2] as keyof typeof MAX_AGE_UNIT_MS];
+  const ms = amount * MAX_AGE_UNIT_MS[match[2] as keyof typeof MAX_AGE_UNIT_MS];
+  // Larger, `new Date(Date.now() - ms)` drifts out of what a database column holds, then out of
+  // what a Date holds at all ("Invalid Date" at every purge): refused here, not at 3 a.m.
+  if (!(ms <= MAX_AGE_LIMIT_MS)) throw new AuditOptionsError(option, 'must be at most 365000d (1,000 years)', value);
+  return ms;
 }
 
 /**
@@ -95,10 +217,15 @@ export function parseMaxAge(option: string, value: string): number {
  */
 export function resolveAuditOptions(input: AuditModuleOptions | undefined | null): ResolvedAuditOptions {
   const root = objectAt('options', input ?? {});
+  knownKeysAt('options', root);
   const data = objectAt('dataAudit', root.dataAudit);
   const api = objectAt('apiAudit', root.apiAudit);
   const transaction = objectAt('transaction', root.transaction);
   const retention = objectAt('retention', root.retention);
+  knownKeysAt('dataAudit', data);
+  knownKeysAt('apiAudit', api);
+  knownKeysAt('transaction', transaction);
+  knownKeysAt('retention', retention);
 
   const dataEnabled = booleanAt('dataAudit.enabled', data.enabled, false);
   const apiEnabled = booleanAt('apiAudit.enabled', api.enabled, false);
@@ -128,6 +255,15 @@ export function resolveAuditOptions(input: AuditModuleOptions | undefined | null
   if (root.userResolver !== undefined && typeof root.userResolver !== 'function') {
     throw new AuditOptionsError('userResolver', 'must be a function returning { id, type }', root.userResolver);
   }
+  // A row is stamped synchronously, inside the business write: a Promise would be no user at all.
+  if (isAsyncFunction(root.userResolver)) {
+    throw new AuditOptionsError(
+      'userResolver',
+      'must return { id, type } synchronously, not a Promise',
+      root.userResolver,
+    );
+  }
+  booleanAt('isGlobal', root.isGlobal, true);
   if (root.dataSource !== undefined && (typeof root.dataSource !== 'string' || root.dataSource === '')) {
     throw new AuditOptionsError('dataSource', 'must be the name of a TypeORM DataSource', root.dataSource);
   }
@@ -149,6 +285,8 @@ export function resolveAuditOptions(input: AuditModuleOptions | undefined | null
       excludeEntities: new Set(stringsAt('dataAudit.excludeEntities', data.excludeEntities)),
       skipOldValues: booleanAt('dataAudit.skipOldValues', data.skipOldValues, false),
       onError: onErrorAt('dataAudit.onError', data.onError),
+      capture: oneOfAt('dataAudit.capture', data.capture, CAPTURE),
+      rawSql: oneOfAt('dataAudit.rawSql', data.rawSql, RAW_SQL),
     },
     apiAudit: {
       enabled: apiEnabled,
@@ -162,12 +300,17 @@ export function resolveAuditOptions(input: AuditModuleOptions | undefined | null
       skipPaths: stringsAt('apiAudit.skipPaths', api.skipPaths),
       fetch: booleanAt('apiAudit.fetch', api.fetch, true),
       propagateHeader,
+      defaultRedaction: booleanAt('apiAudit.defaultRedaction', api.defaultRedaction, true),
+      writeAhead: Array.isArray(api.writeAhead)
+        ? stringsAt('apiAudit.writeAhead', api.writeAhead)
+        : booleanAt('apiAudit.writeAhead', api.writeAhead, false),
     },
     transaction: {
       header: headerAt('transaction.header', transaction.header, 'X-Transaction-Id'),
       mount: booleanAt('transaction.mount', transaction.mount, true),
       recordIp: booleanAt('transaction.recordIp', transaction.recordIp, false),
       recordUserAgent: booleanAt('transaction.recordUserAgent', transaction.recordUserAgent, false),
+      requestIdHeaders: headersAt('transaction.requestIdHeaders', transaction.requestIdHeaders),
     },
     retention: {
       enabled: booleanAt('retention.enabled', retention.enabled, root.retention !== undefined),
@@ -181,4 +324,8 @@ export function resolveAuditOptions(input: AuditModuleOptions | undefined | null
     autoMigrate: booleanAt('autoMigrate', root.autoMigrate, true),
     dataSource: root.dataSource as string | undefined,
   };
+}
+
+function isAsyncFunction(value: unknown): boolean {
+  return typeof value === 'function' && Object.prototype.toString.call(value) === '[object AsyncFunction]';
 }

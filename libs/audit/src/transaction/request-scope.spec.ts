@@ -3,7 +3,13 @@ import { CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from './scope-k
 import { incomingTransactionId, refineRequestScope, seedRequestScope, setTransactionIdHeader } from './request-scope';
 import { TRANSACTION_ID_PATTERN } from './transaction-id';
 
-const OPTIONS = { header: 'X-Request-Trace', mount: true, recordIp: false, recordUserAgent: false };
+const OPTIONS = {
+  header: 'X-Request-Trace',
+  mount: true,
+  recordIp: false,
+  recordUserAgent: false,
+  requestIdHeaders: [],
+};
 
 /** Records what was set, as a Node ServerResponse would keep it. */
 class RecordingResponse {
