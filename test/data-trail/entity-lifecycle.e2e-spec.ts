@@ -5,7 +5,7 @@ import { createTestApp, describeEachDialect, type TestApp } from '../support/tes
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
 
-/** What SPEC.md says a product row looks like in old/new values: column names, dates as ISO text. */
+/** What a product row looks like in old/new values (docs/behaviour.md): column names, dates as ISO text. */
 function columnsOf(product: Product): Record<string, unknown> {
   return {
     id: product.id,
@@ -44,7 +44,7 @@ describeEachDialect('data trail: entity lifecycle', (dialect) => {
   const rowsOf = async (entityId: string): Promise<DataLog[]> =>
     (await t.audit.query({ entityType: 'products', entityId })).reverse();
 
-  it('records create, update, excluded-only update, soft remove, recover and remove as SPEC.md says', async () => {
+  it('records create, update, excluded-only update, soft remove, recover and remove as docs/behaviour.md says', async () => {
     const created = await products.save(
       products.create({
         name: 'Kopi',

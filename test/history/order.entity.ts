@@ -1,6 +1,6 @@
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** The order of SPEC.md's checkout story. */
+/** An order as the checkout story writes it: created, paid, then shipped. */
 @Entity('orders')
 export class Order {
   @PrimaryGeneratedColumn()

@@ -94,7 +94,7 @@ describeEachDialect('history: snapshot and restore', (dialect) => {
     expect(await at(afterRenew)).toEqual({ exists: true, values: renewed });
     expect(await at(afterDelete)).toEqual(NOTHING);
 
-    // The Go library dropped zero values during replay; here they are fields like any other.
+    // A replay that skipped zero values would lose these; here they are fields like any other.
     const { values } = await at(afterDisable);
     expect(values).toHaveProperty('balance', 0);
     expect(values).toHaveProperty('active', false);

@@ -5,7 +5,7 @@ import { Order } from './order.entity';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** SPEC.md's printout of a trail. */
+/** The printout of a trail: one line per row, data rows first. */
 const story = (trail: TransactionTrail) =>
   trail.timeline.map((item) =>
     item.kind === 'data'
@@ -31,7 +31,7 @@ describeEachDialect('history: the trail of one transaction', (dialect) => {
   const callGateway = (service: string, endpoint: string, durationMs: number) =>
     t.audit.recordApiCall({ service, endpoint, method: 'POST', statusCode: 200, durationMs });
 
-  /** SPEC.md's five-step checkout; the pauses keep each step in a millisecond of its own. */
+  /** A five-step checkout; the pauses keep each step in a millisecond of its own. */
   async function checkout(): Promise<{ transactionId: string; order: Order }> {
     return t.audit.withTransactionId(undefined, async () => {
       const order = await orders.save(orders.create({ status: 'pending' }));

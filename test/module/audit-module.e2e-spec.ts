@@ -91,7 +91,7 @@ describeEachDialect('AuditModule', (dialect) => {
     }
   });
 
-  it('creates the indexes SPEC.md names on both tables (GIN on the values only on PostgreSQL)', async () => {
+  it('creates the indexes docs/behaviour.md names on both tables (GIN on the values only on PostgreSQL)', async () => {
     const database = await testDatabase(dialect, [Product]);
     const moduleRef = await Test.createTestingModule({
       imports: [

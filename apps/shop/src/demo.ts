@@ -53,7 +53,7 @@ function call(method: string, url: string, body?: unknown): Promise<JsonResponse
 
 /**
  * `npm run demo`: boots the shop (embedded SQLite under .tmp/demo, or DATABASE_URL) and the gateway
- * sandbox, runs one checkout over real HTTP, and prints its trail as SPEC.md shows it.
+ * sandbox, runs one checkout over real HTTP, and prints its trail (README.md shows the output).
  */
 async function demo(): Promise<void> {
   const env = process.env;

@@ -13,7 +13,7 @@ const checkout = (orderId: number): TrailRows => ({
 });
 
 describe('trailLines', () => {
-  it("prints SPEC.md's lines: data rows first, then API rows", () => {
+  it('prints one line per row: data rows first, then API rows', () => {
     expect(trailLines(checkout(7))).toEqual([
       '[data] create orders#7',
       '[data] update orders#7',

@@ -5,7 +5,7 @@ export interface TrailRows {
 }
 
 /**
- * SPEC.md's printout of a transaction: one line per row, the data rows first, then the API rows,
+ * The printout of a transaction: one line per row, the data rows first, then the API rows,
  * each trail in the order it happened.
  *
  *     [data] create orders#7

@@ -89,7 +89,7 @@ export class AuditService {
   }
 
   /**
-   * Both trails of one transaction (SPEC.md "Queries": by transaction), each in the order it happened
+   * Both trails of one transaction (docs/behaviour.md, "Queries"), each in the order it happened
    * (created_at, then id), and merged into one `timeline`. A trail that is not enabled is not queried:
    * its list is empty.
    */

@@ -3,7 +3,7 @@ import type { ApiLog, DataLog } from '../store/audit-entry';
 /** One step of a transaction's story, tagged with the trail it came from. */
 export type TimelineItem = { kind: 'data'; log: DataLog } | { kind: 'api'; log: ApiLog };
 
-/** Everything recorded under one transaction ID (SPEC.md "Queries": by transaction). */
+/** Everything recorded under one transaction ID (docs/behaviour.md, "Queries"). */
 export interface TransactionTrail {
   transactionId: string;
   /** Data-trail rows in the order they happened: created_at, then id. Empty when that trail is off. */

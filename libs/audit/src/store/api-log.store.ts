@@ -128,7 +128,7 @@ export class ApiLogStore {
     return new Set(rows.map((row) => String(row.call_id)));
   }
 
-  /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id (keyset: `beforeId`). */
+  /** Filters combine with AND, `from`/`to` inclusive, newest first by id (keyset: `beforeId`); docs/behaviour.md. */
   async find(executor: SqlExecutor, filter: ApiLogFilter = {}): Promise<ApiLog[]> {
     const where = new SqlFilter(this.dialect)
       .add('service', '=', filter.service)

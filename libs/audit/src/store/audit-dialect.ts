@@ -75,7 +75,7 @@ export function hasIndex(dialect: AuditDialect, index: IndexDefinition): boolean
   return !index.using || dialect.name === 'postgres';
 }
 
-/** Index names are `idx_<table>_<suffix>` (SPEC.md); a long table name is shortened with a hash so no two collide. */
+/** Index names are `idx_<table>_<suffix>` (docs/behaviour.md, "Tables"); a long table name is shortened with a hash so no two collide. */
 export function indexName(table: string, suffix: string): string {
   const name = `idx_${table}_${suffix}`;
   if (name.length <= 63) return name;

@@ -5,7 +5,7 @@ export type DataAction = 'create' | 'update' | 'delete' | 'soft_delete' | 'resto
 
 export const DATA_ACTIONS: readonly DataAction[] = ['create', 'update', 'delete', 'soft_delete', 'restore'];
 
-/** One data-trail row to be written (SPEC.md "Data trail"). */
+/** One data-trail row to be written (docs/behaviour.md, "Data row format"). */
 export interface DataEntry {
   entityType: string;
   entityId: string;
@@ -36,7 +36,7 @@ export interface DataLog {
   createdAt: Date;
 }
 
-/** One API-trail row to be written (SPEC.md "API trail"). */
+/** One API-trail row to be written (docs/behaviour.md, "API row format"). */
 export interface ApiEntry {
   service: string;
   endpoint: string;

@@ -66,7 +66,7 @@ export class DataLogStore {
     await insertRows(executor, this.dialect, this.tableName, COLUMNS, rows, ROWS_PER_INSERT);
   }
 
-  /** SPEC.md "Queries": filters combine with AND, `from`/`to` inclusive, newest first by id (keyset: `beforeId`). */
+  /** Filters combine with AND, `from`/`to` inclusive, newest first by id (keyset: `beforeId`); docs/behaviour.md. */
   async find(executor: SqlExecutor, filter: DataLogFilter = {}): Promise<DataLog[]> {
     const where = new SqlFilter(this.dialect)
       .add('entity_type', '=', filter.entityType)

@@ -29,7 +29,7 @@ export function toJsonColumn(value: unknown): string | null {
   }
 }
 
-/** SPEC.md: an empty set of values is stored as SQL NULL, never as `{}`. */
+/** An empty set of values is stored as SQL NULL, never as `{}` (docs/behaviour.md, "Data row format"). */
 export function toValuesColumn(values: Record<string, unknown> | null | undefined): string | null {
   if (!values || Object.keys(values).length === 0) return null;
   return toJsonColumn(values);

@@ -6,7 +6,7 @@ import type { SqlExecutor } from '../../store/sql-executor';
 import { entityFromValues, primaryKeyWhere, propertyPathsOf } from './entity-values';
 import { replayEntity } from './replay';
 
-/** An entity as it was at one moment (SPEC.md "Queries": snapshot). */
+/** An entity as it was at one moment (docs/behaviour.md, "Queries": snapshot). */
 export interface EntitySnapshot {
   /** False before it was created, after it was deleted, and while it was soft-deleted. */
   exists: boolean;
@@ -36,7 +36,7 @@ export interface RestoreOptions {
 const END_OF_TIME = new Date(8_640_000_000_000_000);
 
 /**
- * Snapshot and restore (SPEC.md "Queries"), rebuilt from the data trail by `replayEntity`. An entity
+ * Snapshot and restore (docs/behaviour.md, "Queries"), rebuilt from the data trail by `replayEntity`. An entity
  * is named as the trail names it: `entity_type` (the table name) and `entity_id` (the key as text).
  */
 export class EntityHistory {

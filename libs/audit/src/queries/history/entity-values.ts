@@ -70,7 +70,7 @@ export function propertyPathsOf(metadata: EntityMetadata, values: AuditValues): 
 }
 
 /**
- * The `where` of one row from its `entity_id` (SPEC.md: the primary key as text, a compound key as a
+ * The `where` of one row from its `entity_id` (docs/behaviour.md: the primary key as text, a compound key as a
  * JSON array in primary-column order).
  */
 export function primaryKeyWhere(metadata: EntityMetadata, entityId: string): ObjectLiteral {

@@ -15,8 +15,8 @@ export interface PurgeResult {
 }
 
 /**
- * SPEC.md "Queries": deletes rows strictly older than `before` from each enabled trail, one trail
- * after the other, in bounded batches (see `purgeTable`).
+ * Deletes rows strictly older than `before` from each enabled trail, one trail after the other, in
+ * bounded batches (see `purgeTable`); docs/behaviour.md, "Retention".
  */
 export async function purgeAuditTrails(
   storage: AuditStorage,

@@ -70,7 +70,7 @@ export function toStorableBody(body: unknown, contentType?: string | null): unkn
 
 /**
  * The body exactly as the API trail stores it: made storable, then redacted, then truncated.
- * Redaction comes first so that a truncation preview never shows a secret (SPEC.md "API trail").
+ * Redaction comes first so that a truncation preview never shows a secret (docs/behaviour.md, "API row format").
  */
 export function prepareBody(
   body: unknown,

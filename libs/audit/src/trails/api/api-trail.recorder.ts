@@ -156,7 +156,7 @@ export class OpenCall {
 }
 
 /**
- * The API trail (SPEC.md "API trail"): stamps each call with the user, request metadata and
+ * The API trail (docs/behaviour.md, "API trail"): stamps each call with the user, request metadata and
  * transaction ID of its scope at CALL time, redacts and truncates its headers and bodies, and writes
  * rows off the caller's critical path: the hooks queue rows, a background writer inserts them in
  * multi-row batches, and shutdown drains the queue before the DataSource closes.

@@ -1,6 +1,6 @@
 import { types } from 'node:util';
 
-/** What a redacted header or body field holds instead of its value (SPEC.md "API trail"). */
+/** What a redacted header or body field holds instead of its value (docs/behaviour.md, "API row format"). */
 export const REDACTED = '***REDACTED***';
 
 /** What a reference back to one of its own ancestors becomes, where JSON.stringify would throw. */

@@ -50,8 +50,8 @@ export async function readCapped(
 }
 
 /**
- * The stored form of a captured response body, by the same rules as every other body (SPEC.md
- * "API trail"): a textual body read whole goes through prepareBody (parse, redact, truncate); a
+ * The stored form of a captured response body, by the same rules as every other body
+ * (docs/behaviour.md, "API row format"): a textual body read whole goes through prepareBody (parse, redact, truncate); a
  * body of any other content type is a {@link BinaryBody} with its exact size.
  *
  * A textual body larger than the capture limit becomes a {@link TruncatedBody} whose

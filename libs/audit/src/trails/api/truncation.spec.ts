@@ -4,7 +4,7 @@ function byteLength(text: string): number {
   return Buffer.byteLength(text, 'utf8');
 }
 
-/** Asserts what SPEC.md "API trail" promises of a preview, and returns the marker. */
+/** Asserts what docs/behaviour.md ("API row format") promises of a preview, and returns the marker. */
 function expectTruncated(body: unknown, max: number, effectiveMax = max): TruncatedBody {
   const json = JSON.stringify(body);
   const out = truncateBody(body, max) as TruncatedBody;

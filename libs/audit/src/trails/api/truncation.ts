@@ -1,7 +1,7 @@
-/** The max body size used when the option is 0 or left out (SPEC.md "Options and validation"). */
+/** The max body size used when `apiAudit.maxBodySize` is 0 or left out (docs/behaviour.md, "Options"). */
 export const DEFAULT_MAX_BODY_SIZE = 4096;
 
-/** What a body larger than the max body size is stored as (SPEC.md "API trail"). */
+/** What a body larger than the max body size is stored as (docs/behaviour.md, "API row format"). */
 export interface TruncatedBody {
   _truncated: true;
   /** UTF-8 byte length of the body's JSON text. */

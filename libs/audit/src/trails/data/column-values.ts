@@ -11,7 +11,7 @@ export function toAuditValue(value: unknown): unknown {
 }
 
 /**
- * The entity's column values keyed by column name (SPEC.md), as the database sees them: transformers
+ * The entity's column values keyed by column name (docs/behaviour.md, "Data row format"), as the database sees them: transformers
  * applied, relations reduced to their join-column ids. Columns whose value is undefined (not loaded,
  * not written) are left out, so a partial entity yields only what it carries.
  */

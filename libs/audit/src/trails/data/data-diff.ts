@@ -63,7 +63,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 }
 
 /**
- * SPEC.md "Values compare by value": dates by instant, JSON deeply, numbers that a driver returns as
+ * Values compare by value (docs/behaviour.md, "Rules applied to every data row"): dates by instant, JSON deeply, numbers that a driver returns as
  * strings equal to the same number, 0/1 equal to false/true, null equal to undefined.
  */
 export function valuesEqual(a: unknown, b: unknown): boolean {
@@ -118,7 +118,7 @@ export function diffValues(before: AuditValues | null, after: AuditValues | null
   return { oldValues: orNull(oldValues), newValues: orNull(newValues) };
 }
 
-/** Drops excluded keys; SPEC.md: exact, case-sensitive, top-level, dropped not masked. */
+/** Drops excluded keys: exact, case-sensitive, top level, dropped rather than masked (docs/behaviour.md). */
 export function withoutFields(
   values: AuditValues | null | undefined,
   excluded: ReadonlySet<string>,
