@@ -183,9 +183,10 @@ describeEachDialect('AuditModule', (dialect) => {
           newValues: { balance: 10, pin: 2 },
         }),
       ).toBe(false);
-      expect(
-        await audit.recordDataChange({ entityType: 'tokens', entityId: '1', action: 'create', newValues: { v: 1 } }),
-      ).toBe(false);
+      // An excluded entity is refused, not silently dropped: the caller asked for a row it cannot have.
+      await expect(
+        audit.recordDataChange({ entityType: 'tokens', entityId: '1', action: 'create', newValues: { v: 1 } }),
+      ).rejects.toThrow('entity type "tokens" is excluded from the data trail');
       expect(
         await audit.recordDataChange({
           entityType: 'accounts',
