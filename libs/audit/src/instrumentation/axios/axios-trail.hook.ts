@@ -1,4 +1,4 @@
-import { type BinaryBody, isTextualContentType } from '../../trails/api/api-body';
+import { isTextualContentType } from '../../trails/api/api-body';
 import type { ApiTrailRecorder, ObservedCall, OpenCall } from '../../trails/api/api-trail.recorder';
 import { AUDIT_SERVICE_HEADER, axiosCallUrl } from '../../trails/api/call-target';
 
@@ -126,6 +126,9 @@ async function onRequest(hook: AxiosHook, config: AxiosConfigLike): Promise<Axio
       setHeader(config, header, call.transactionId);
     }
     Object.defineProperty(config, CALL, { value: call, configurable: true, enumerable: true, writable: true });
+    // A write-ahead call's pending row goes in before the request leaves (bounded wait).
+    const ahead = call.beforeSend(requestSide(config));
+    if (ahead) await ahead;
   } catch {
     // The trail must never cost the application its call.
   }
@@ -183,12 +186,8 @@ function responseSide(response: AxiosResponseLike): Partial<ObservedCall> {
     // With the default responseType axios decodes any body as UTF-8 text, an image included; the
     // text is meaningless, so the body is stored as binary, sized by Content-Length when sent.
     const length = Number(textOf(headerOf(response.headers, 'content-length')));
-    const binary: BinaryBody = {
-      _binary: true,
-      size: Number.isSafeInteger(length) && length >= 0 ? length : Buffer.byteLength(response.data),
-      content_type: contentType,
-    };
-    side.storedResponseBody = response.data === '' ? null : binary;
+    const size = Number.isSafeInteger(length) && length >= 0 ? length : Buffer.byteLength(response.data);
+    side.responseCapture = { bytes: new Uint8Array(0), size: response.data === '' ? 0 : size, complete: false };
   }
   return side;
 }

@@ -1,7 +1,7 @@
 import { callErrorMessage } from '../../trails/api/call-error';
 import type { ApiTrailRecorder, ObservedCall, OpenCall } from '../../trails/api/api-trail.recorder';
 import { AUDIT_SERVICE_HEADER, parseUrl } from '../../trails/api/call-target';
-import { captureLimit, readCapped, storedResponseBody } from '../../trails/api/response-capture';
+import { captureBody } from '../../trails/api/response-capture';
 import { isTextualContentType } from '../../trails/api/api-body';
 
 type Fetch = typeof globalThis.fetch;
@@ -11,7 +11,8 @@ type FetchInit = NonNullable<Parameters<Fetch>[1]> & { auditService?: unknown };
 /**
  * The one wrapper this library puts around `globalThis.fetch`. Wrapping (rather than listening on
  * undici's diagnostics channels) is what gives the trail the caller's scope, the request body and
- * a clone of the response body; the channels carry neither bodies nor a dependable async context.
+ * the response body as the caller reads it; the channels carry neither bodies nor a dependable
+ * async context.
  */
 interface FetchHook {
   original: Fetch;
@@ -104,6 +105,17 @@ async function auditedFetch(
     call = undefined;
   }
 
+  if (call) {
+    // A write-ahead call's pending row goes in before the request leaves (bounded wait).
+    let ahead: Promise<void> | undefined;
+    try {
+      ahead = call.beforeSend(requestObserved(request));
+    } catch {
+      ahead = undefined;
+    }
+    if (ahead) await ahead;
+  }
+
   let response: Response;
   try {
     response = await original(input, sent);
@@ -111,8 +123,14 @@ async function auditedFetch(
     call?.fail(error, requestObserved(request));
     throw error;
   }
-  if (call) captureResponse(call, recorder, response, requestObserved(request));
-  return response;
+  if (!call) return response;
+  try {
+    return captureResponse(call, recorder, response, requestObserved(request));
+  } catch {
+    // The trail must never change what the caller gets.
+    call.finish({ ...requestObserved(request), statusCode: response.status, noResponseBody: true });
+    return response;
+  }
 }
 
 function describeRequest(input: FetchInput, init: FetchInit | undefined): RequestSide {
@@ -140,15 +158,17 @@ function requestObserved(request: RequestSide | undefined): Partial<ObservedCall
 }
 
 /**
- * The caller gets `response` untouched and at once; the trail reads a clone of its body in the
- * background (a tee of the stream: neither side waits for the other) and finishes the row then.
+ * The caller gets the response at once, with a body that is the original one copied on the way
+ * through (response-capture.ts): its reads, cancel and back-pressure reach the network as before,
+ * and the trail keeps at most the capture limit. The row is finished when the body ends, fails or
+ * is cancelled, or earlier by flush() / shutdown with what was read by then.
  */
 function captureResponse(
   call: OpenCall,
   recorder: ApiTrailRecorder,
   response: Response,
   request: Partial<ObservedCall>,
-) {
+): Response {
   const contentType = response.headers.get('content-type');
   const observed: ObservedCall = {
     ...request,
@@ -156,33 +176,47 @@ function captureResponse(
     responseContentType: contentType,
     responseHeaders: response.headers,
   };
-  let clone: Response | undefined;
-  try {
-    clone = response.body && !response.bodyUsed ? response.clone() : undefined;
-  } catch {
-    clone = undefined;
-  }
-  const body = clone?.body;
-  if (!body) {
-    call.finish({ ...observed, storedResponseBody: null });
-    return;
+  const body = response.body;
+  if (!body || response.bodyUsed) {
+    call.finish({ ...observed, noResponseBody: true });
+    return response;
   }
   if (isEndless(contentType)) {
-    // An event stream may never end: reading it would hold the row (and the shutdown) forever.
-    void body.cancel().catch(() => undefined);
-    call.finish({ ...observed, storedResponseBody: { _stream: true, content_type: contentType } });
-    return;
+    // An event stream may never end: it is the caller's alone, the row says it was a stream.
+    call.finish({ ...observed, responseStreamed: true });
+    return response;
   }
 
-  const reader = body.getReader();
-  call.respond(observed, () => void reader.cancel().catch(() => undefined));
-  const { redactBodyFields, maxBodySize } = recorder.bodyOptions;
-  readCapped(reader, captureLimit(maxBodySize), isTextualContentType(contentType)).then(
-    (captured) =>
-      call.finish({ storedResponseBody: storedResponseBody(captured, contentType, redactBodyFields, maxBodySize) }),
-    (error: unknown) =>
-      call.finish({ storedResponseBody: null, errorMessage: `response body: ${callErrorMessage(error)}` }),
+  const capture = captureBody(
+    body,
+    recorder.captureLimit,
+    isTextualContentType(contentType),
+    ({ captured, error, cancelled }) =>
+      call.finish(
+        error
+          ? { responseCapture: captured, errorMessage: `response body: ${callErrorMessage(error)}` }
+          : cancelled && !captured.complete
+            ? {
+                responseCapture: captured,
+                errorMessage: `response body cancelled by the caller after ${captured.size} bytes`,
+              }
+            : { responseCapture: captured },
+      ),
   );
+  const wrapped = new Response(capture.stream, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+  // What the Response constructor cannot set: the caller still sees where the response came from.
+  for (const name of ['url', 'redirected', 'type'] as const) {
+    Object.defineProperty(wrapped, name, { value: response[name], enumerable: true, configurable: true });
+  }
+  call.respond(observed, {
+    stop: () => ({ responseCapture: capture.stop() }),
+    waitingOnCaller: capture.waitingOnCaller,
+  });
+  return wrapped;
 }
 
 function isRequest(input: FetchInput): input is Request {

@@ -1,5 +1,5 @@
 import { TextDecoder, types } from 'node:util';
-import { redactBody } from './redaction';
+import { type RedactionRules, redactBody, redactForm } from './redaction';
 import { truncateBody } from './truncation';
 
 /** What a body of bytes that are not text is stored as. */
@@ -68,17 +68,47 @@ export function toStorableBody(body: unknown, contentType?: string | null): unkn
   }
 }
 
+/** What a body is stored as when even its safe copy could not be made (it never should). */
+export interface UnreadableBody {
+  _unreadable: true;
+}
+
 /**
  * The body exactly as the API trail stores it: made storable, then redacted, then truncated.
  * Redaction comes first so that a truncation preview never shows a secret (docs/behaviour.md, "API row format").
+ * A URL-encoded form (by content type, or a URLSearchParams body) is redacted key by key in its
+ * text form. Never throws: what cannot be copied at all becomes an {@link UnreadableBody}.
  */
 export function prepareBody(
   body: unknown,
   contentType: string | null | undefined,
-  redactKeys: readonly string[],
+  redactKeys: RedactionRules | readonly string[],
   maxBodySize: number,
 ): unknown {
-  return truncateBody(redactBody(toStorableBody(body, contentType), redactKeys), maxBodySize);
+  try {
+    let storable = toStorableBody(body, contentType);
+    if (typeof storable === 'string' && (isForm(contentType) || isSearchParams(body))) {
+      storable = redactForm(storable, redactKeys);
+    }
+    return truncateBody(redactBody(storable, redactKeys), maxBodySize);
+  } catch {
+    const unreadable: UnreadableBody = { _unreadable: true };
+    return unreadable;
+  }
+}
+
+function isForm(contentType: string | null | undefined): boolean {
+  return mediaType(normaliseContentType(contentType)) === 'application/x-www-form-urlencoded';
+}
+
+function isSearchParams(body: unknown): boolean {
+  try {
+    return (
+      typeof body === 'object' && body !== null && Object.prototype.toString.call(body) === '[object URLSearchParams]'
+    );
+  } catch {
+    return false;
+  }
 }
 
 function fromText(text: string, type: string | null): unknown {

@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { DataSource } from 'typeorm';
 import type { ResolvedApiAuditOptions } from '../../options/audit-options';
@@ -7,33 +8,25 @@ import type { ApiLogStore, StampedApiEntry } from '../../store/api-log.store';
 import type { ApiEntry } from '../../store/audit-entry';
 import type { AuditContext } from '../../transaction/audit-context';
 import { type StreamBody, prepareBody } from './api-body';
+import { ApiWriteQueue } from './api-write-queue';
 import { callErrorMessage } from './call-error';
 import { CallTargetPatternError, ServiceNames, SkipRules, endpointOf } from './call-target';
-import { redactHeaders } from './redaction';
+import { RedactionRules, redactHeaders } from './redaction';
+import { type CapturedBody, captureLimit, storedResponseBody } from './response-capture';
 
-/**
- * How many rows may wait for the writer. Past it, a NEW outbound call waits (before it is sent)
- * until the writer has made room, rather than a row being dropped: the trail must not lose calls,
- * and memory must stay bounded when the audit database is slow or down. Rows of calls already in
- * flight are always accepted, so the queue exceeds the bound by at most the calls in flight.
- */
-export const MAX_QUEUED_ROWS = 5000;
-/** Rows per background INSERT (one multi-row statement). */
-const BATCH_SIZE = 200;
+export { ApiTrailWriteError, MAX_QUEUED_ROWS } from './api-write-queue';
+
 /**
  * How long shutdown waits for calls still in flight (and flush() for response bodies still being
  * read) before recording them with what is known: a row is never traded for a hung close.
  */
 export const SETTLE_GRACE_MS = 10_000;
-const RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 5000];
-
-/** Raised when API-trail rows could not be written under `apiAudit.onError: 'fail-loud'`. */
-export class ApiTrailWriteError extends Error {
-  constructor(message: string, cause: unknown) {
-    super(`nestjs-audit-trail: ${message} (${callErrorMessage(cause)})`, { cause });
-    this.name = 'ApiTrailWriteError';
-  }
-}
+/** How long shutdown waits for the database to take the queued rows, at most. */
+export const WRITE_GRACE_MS = 10_000;
+/** How long a write-ahead call waits for its pending row, at most, before it is sent anyway. */
+export const WRITE_AHEAD_WAIT_MS = 2_000;
+/** What the pending row of a write-ahead call says until the call's outcome replaces it. */
+export const PENDING_MESSAGE = 'outcome not recorded: the call was sent, then the application stopped';
 
 /** What a call's scope knew when the call started: rows are stamped at call time, not write time. */
 interface CallScope {
@@ -42,7 +35,10 @@ interface CallScope {
   metadata: Record<string, unknown> | null;
 }
 
-/** A call as a hook observed it: raw headers and bodies, before redaction and truncation. */
+/**
+ * A call as a hook observed it: raw headers and bodies, before redaction and truncation. The
+ * recorder alone turns it into a stored row.
+ */
 export interface ObservedCall {
   /** 0 when no response came. */
   statusCode: number;
@@ -53,9 +49,21 @@ export interface ObservedCall {
   responseContentType?: string | null;
   /** Redacted with the request-header rules into `response_headers`; absent when no response came. */
   responseHeaders?: unknown;
-  /** A response body already in its stored form (the fetch hook builds markers itself). */
-  storedResponseBody?: unknown;
+  /** A response body read as bytes (fetch), whole or in part, instead of `responseBody`. */
+  responseCapture?: CapturedBody;
+  /** The response body is a stream the trail does not read (an event stream). */
+  responseStreamed?: boolean;
+  /** Stored as null whatever else was seen. */
+  noResponseBody?: boolean;
   errorMessage?: string | null;
+}
+
+/** What a hook hands `respond` so that the row can be written before the body ends. */
+export interface BodyInProgress {
+  /** Stops capturing (the caller's stream goes on) and says what was captured. */
+  stop(): Partial<ObservedCall>;
+  /** Whether the capture waits for the caller to read on. */
+  waitingOnCaller(): boolean;
 }
 
 export interface CallStart {
@@ -73,10 +81,12 @@ export interface CallStart {
  */
 export class OpenCall {
   readonly startedAt = new Date();
+  /** The row's `call_id`: the pending row and the final one are the same row. */
+  readonly callId = randomUUID();
   private readonly started = performance.now();
   private ended?: number;
   private observed: ObservedCall = { statusCode: 0 };
-  private cancelCapture?: () => void;
+  private body?: BodyInProgress;
   private finished = false;
   private resolveSettled!: () => void;
   readonly settled = new Promise<void>((resolve) => (this.resolveSettled = resolve));
@@ -99,24 +109,50 @@ export class OpenCall {
     return this.ended !== undefined;
   }
 
-  /**
-   * The response head arrived: the duration stops here (what the caller waited for), while the
-   * body is read in the background; `cancel` stops that read if shutdown cannot wait for it.
-   */
-  respond(observed: ObservedCall, cancel?: () => void): void {
-    this.ended ??= performance.now();
-    this.observed = { ...this.observed, ...observed };
-    this.cancelCapture = cancel;
+  /** Whether the row was written (or handed to the queue). */
+  get isFinished(): boolean {
+    return this.finished;
   }
 
-  /** Writes the row (once): whatever `respond` saw, completed by `observed`. */
+  /** Whether the row now waits only for the caller to read the body on. */
+  get waitingOnCaller(): boolean {
+    return !this.finished && this.body?.waitingOnCaller() === true;
+  }
+
+  /**
+   * Before the request is sent: for a call whose service is written ahead, its pending row goes
+   * in first (waiting {@link WRITE_AHEAD_WAIT_MS} at most). Undefined when there is nothing to wait for.
+   */
+  beforeSend(request: Partial<ObservedCall>): Promise<void> | undefined {
+    return this.recorder.writeAhead(this, request);
+  }
+
+  /**
+   * The response head arrived: the duration stops here (what the caller waited for), while the
+   * body is read as the caller reads it; `body` lets shutdown or flush() write the row before that.
+   */
+  respond(observed: ObservedCall, body?: BodyInProgress): void {
+    this.ended ??= performance.now();
+    this.observed = { ...this.observed, ...observed };
+    this.body = body;
+  }
+
+  /** Writes the row (once): whatever `respond` saw, completed by `observed`. Never throws. */
   finish(observed?: Partial<ObservedCall>): void {
     if (this.finished) return;
     this.finished = true;
     this.ended ??= performance.now();
-    const call = { ...this.observed, ...observed };
     try {
-      this.recorder.enqueue(this.toRow(call));
+      this.recorder.enqueue(this.toRow({ ...this.observed, ...observed }));
+    } catch {
+      // The trail must never cost the caller its call (nor the process its life): a row is still due.
+      try {
+        this.recorder.enqueue(
+          this.toRow({ statusCode: this.observed.statusCode, errorMessage: 'call could not be recorded in full' }),
+        );
+      } catch {
+        // Nothing left to record with.
+      }
     } finally {
       this.recorder.closed(this);
       this.resolveSettled();
@@ -128,22 +164,31 @@ export class OpenCall {
     this.finish({ ...observed, errorMessage: callErrorMessage(error) });
   }
 
-  /** Shutdown cannot wait any longer: record what is known now. */
-  abandon(): void {
+  /** Shutdown or flush() cannot wait any longer: record what is known now. */
+  abandon(reason: 'shutdown' | 'flush'): void {
     if (this.finished) return;
     if (!this.responded) {
       this.finish({ statusCode: 0, errorMessage: 'no response before the application shut down' });
       return;
     }
-    this.cancelCapture?.();
-    const body: StreamBody = { _stream: true, content_type: this.observed.responseContentType ?? null };
+    let partial: Partial<ObservedCall> = { responseStreamed: true };
+    try {
+      partial = this.body?.stop() ?? partial;
+    } catch {
+      // Keep the marker.
+    }
     this.finish({
-      storedResponseBody: body,
-      errorMessage: this.observed.errorMessage ?? 'response body still being read when the application shut down',
+      ...partial,
+      errorMessage:
+        this.observed.errorMessage ??
+        (reason === 'shutdown'
+          ? 'response body still being read when the application shut down'
+          : 'response body not read to its end by the caller when the row was written'),
     });
   }
 
-  private toRow(call: ObservedCall): StampedApiEntry {
+  /** @internal */
+  toRow(call: ObservedCall): StampedApiEntry {
     return this.recorder.stampObserved(call, {
       service: this.service,
       endpoint: this.endpoint,
@@ -151,29 +196,25 @@ export class OpenCall {
       durationMs: (this.ended ?? performance.now()) - this.started,
       createdAt: this.startedAt,
       scope: this.scope,
+      callId: this.callId,
     });
   }
 }
 
 /**
  * The API trail (docs/behaviour.md, "API trail"): stamps each call with the user, request metadata and
- * transaction ID of its scope at CALL time, redacts and truncates its headers and bodies, and writes
- * rows off the caller's critical path: the hooks queue rows, a background writer inserts them in
- * multi-row batches, and shutdown drains the queue before the DataSource closes.
+ * transaction ID of its scope at CALL time, redacts and truncates its headers and bodies, and hands
+ * the rows to the write queue ({@link ApiWriteQueue}), which inserts them off the caller's critical
+ * path; shutdown drains it before the DataSource closes.
  *
- * `apiAudit.onError` for these background writes, where the caller has long gone:
- * - `fail-silent`: a failed batch is logged at error level (Nest Logger, context `AuditTrail`)
- *   and dropped; the application goes on.
- * - `fail-loud`: no row is given up while the database may come back. When the database does not
- *   answer, or refuses every row (a missing table, a revoked grant), the batch goes back to the
- *   head of the queue and is retried with backoff (and, once the queue is full, new outbound calls
- *   wait for room: the application slows down rather than losing its trail). The error is logged
- *   at error level, `flush()` (`AuditService.flushApiCalls`) rejects with an ApiTrailWriteError,
- *   and the shutdown drain throws it, which Nest 12 logs at error level while it goes on closing
- *   (its shutdown hooks do not make `app.close()` reject): a script that must know calls
- *   flushApiCalls() before close. A row the database refuses while it accepts the others (a poison
- *   row) can never be written: it is dropped with an error log naming its call and transaction,
- *   and reported by the next flush() or shutdown drain.
+ * Calls to the services named by `apiAudit.writeAhead` are durable: a pending row is written
+ * before the request leaves, and the call's outcome replaces it (same `call_id`), so a process that
+ * dies in between still leaves evidence of the call.
+ *
+ * `apiAudit.onError` for the background writes (see ApiWriteQueue): `fail-silent` logs and drops
+ * what the database refuses; `fail-loud` also keeps rows while the whole table is refused, and
+ * `flush()` (`AuditService.flushApiCalls`) and the shutdown drain reject with an
+ * ApiTrailWriteError. Both keep rows while the database does not answer.
  *
  * Rows recorded by hand (`record`) are written at once, and a failure follows onError as for the
  * data trail: fail-loud rejects to the caller, fail-silent logs.
@@ -182,17 +223,10 @@ export class ApiTrailRecorder {
   private readonly logger = new Logger('AuditTrail');
   private readonly serviceNames: ServiceNames;
   private readonly skipRules: SkipRules;
+  private readonly redaction: RedactionRules;
   private readonly open = new Set<OpenCall>();
-  private queue: StampedApiEntry[] = [];
-  private writingRows = 0;
-  private roomWaiters: Array<() => void> = [];
-  private lastPass: Promise<unknown> = Promise.resolve();
-  private scheduled = false;
-  private retryTimer?: NodeJS.Timeout;
-  private retries = 0;
-  /** A fail-loud error that cost rows and that no flush() or drain has reported yet. */
-  private unreported?: ApiTrailWriteError;
-  private shutDown = false;
+  private readonly queue: ApiWriteQueue;
+  private readonly writeAheadServices: ReadonlySet<string> | 'all' | undefined;
 
   constructor(
     private readonly store: ApiLogStore,
@@ -206,6 +240,25 @@ export class ApiTrailRecorder {
       options.skipHosts,
       () => new SkipRules(options.skipHosts, options.skipPaths),
     );
+    this.redaction = new RedactionRules(options.redactHeaders, options.redactBodyFields, options.defaultRedaction);
+    const ahead = options.writeAhead;
+    this.writeAheadServices =
+      ahead === true ? 'all' : Array.isArray(ahead) && ahead.length > 0 ? new Set(ahead) : undefined;
+    this.queue = new ApiWriteQueue(
+      {
+        insert: (rows) => store.insert(dataSource, rows),
+        answers: async () => {
+          try {
+            await dataSource.query('SELECT 1');
+            return true;
+          } catch {
+            return false;
+          }
+        },
+        storedCallIds: (rows) => store.storedCallIds(dataSource, rows),
+      },
+      { onError: options.onError, logger: this.logger },
+    );
   }
 
   /** Header that carries the transaction ID downstream, or false. */
@@ -213,23 +266,22 @@ export class ApiTrailRecorder {
     return this.options.propagateHeader;
   }
 
-  /** What a hook needs to store a body it read itself. */
-  get bodyOptions(): { redactBodyFields: readonly string[]; maxBodySize: number } {
-    return { redactBodyFields: this.options.redactBodyFields, maxBodySize: this.options.maxBodySize };
-  }
-
   /** Rows waiting for the writer (queued or being inserted). */
   get pendingRows(): number {
-    return this.queue.length + this.writingRows;
+    return this.queue.pendingRows;
+  }
+
+  /** How many bytes of a response body a hook keeps for the row (the rest is only counted). */
+  get captureLimit(): number {
+    return captureLimit(this.options.maxBodySize);
   }
 
   /**
-   * Resolves once the queue has room for a new call's row; undefined when it has room now, so the
-   * hooks add no asynchronous step in the common case.
+   * Resolves once the queue has room for a new call's row (or after a bounded wait); undefined
+   * when it has room now, so the hooks add no asynchronous step in the common case.
    */
   room(): Promise<void> | undefined {
-    if (this.shutDown || this.pendingRows < MAX_QUEUED_ROWS) return undefined;
-    return new Promise((resolve) => this.roomWaiters.push(resolve));
+    return this.queue.room();
   }
 
   /**
@@ -249,6 +301,38 @@ export class ApiTrailRecorder {
     );
     this.open.add(call);
     return call;
+  }
+
+  /** @internal The pending row of a write-ahead call; see OpenCall.beforeSend. */
+  writeAhead(call: OpenCall, request: Partial<ObservedCall>): Promise<void> | undefined {
+    const services = this.writeAheadServices;
+    if (!services || (services !== 'all' && !services.has(call.service))) return undefined;
+    let row: StampedApiEntry;
+    try {
+      row = call.toRow({ ...request, statusCode: 0, errorMessage: PENDING_MESSAGE });
+      row.durationMs = 0;
+    } catch {
+      return undefined;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), WRITE_AHEAD_WAIT_MS);
+      timer.unref();
+    });
+    const written = this.store.insert(this.dataSource, [row], 'ignore').then(
+      () => 'written' as const,
+      (error: unknown) => error,
+    );
+    return Promise.race([written, timeout]).then((outcome) => {
+      clearTimeout(timer);
+      if (outcome === 'written') return;
+      // The call goes on all the same: its row follows through the queue, as for any other call.
+      this.logger.error(
+        `API trail: pending row of ${row.method} ${row.service} ${row.endpoint} not written before the call (${
+          outcome === 'timeout' ? `no answer within ${WRITE_AHEAD_WAIT_MS} ms` : callErrorMessage(outcome)
+        }); the call is sent and its row queued`,
+      );
+    });
   }
 
   /** Stamps and writes a row now (AuditService.recordApiCall), following onError. */
@@ -290,11 +374,12 @@ export class ApiTrailRecorder {
         userId: entry.userId,
         metadata: entry.metadata,
         transactionId: entry.transactionId,
+        callId: randomUUID(),
       },
     );
   }
 
-  /** @internal Builds the stored row of an observed call. */
+  /** @internal Builds the stored row of an observed call: the one place bodies are prepared. */
   stampObserved(
     call: ObservedCall,
     row: {
@@ -304,27 +389,27 @@ export class ApiTrailRecorder {
       durationMs: number;
       createdAt: Date;
       scope: CallScope;
+      callId: string;
       userId?: string;
       metadata?: Record<string, unknown> | null;
       transactionId?: string;
     },
   ): StampedApiEntry {
-    const { redactHeaders: headerNames, redactBodyFields, maxBodySize } = this.options;
-    const headers = redactHeaders(call.requestHeaders, headerNames);
-    const responseHeaders = call.responseHeaders === undefined ? {} : redactHeaders(call.responseHeaders, headerNames);
+    const { maxBodySize } = this.options;
+    const headers = redactHeaders(call.requestHeaders, this.redaction);
+    const responseHeaders =
+      call.responseHeaders === undefined ? {} : redactHeaders(call.responseHeaders, this.redaction);
     const scopeMetadata = row.scope.metadata;
     return {
+      callId: row.callId,
       service: row.service,
       endpoint: row.endpoint,
       method: row.method,
       statusCode: call.statusCode,
       requestHeaders: Object.keys(headers).length > 0 ? headers : null,
       responseHeaders: Object.keys(responseHeaders).length > 0 ? responseHeaders : null,
-      requestBody: prepareBody(call.requestBody, call.requestContentType, redactBodyFields, maxBodySize),
-      responseBody:
-        call.storedResponseBody !== undefined
-          ? call.storedResponseBody
-          : prepareBody(call.responseBody, call.responseContentType, redactBodyFields, maxBodySize),
+      requestBody: prepareBody(call.requestBody, call.requestContentType, this.redaction, maxBodySize),
+      responseBody: this.responseBodyOf(call),
       durationMs: row.durationMs,
       errorMessage: call.errorMessage || null,
       userId: row.userId || row.scope.userId,
@@ -334,10 +419,26 @@ export class ApiTrailRecorder {
     };
   }
 
+  private responseBodyOf(call: ObservedCall): unknown {
+    const contentType = call.responseContentType ?? null;
+    if (call.noResponseBody) return null;
+    if (call.responseStreamed) {
+      const stream: StreamBody = { _stream: true, content_type: contentType };
+      return stream;
+    }
+    if (call.responseCapture) {
+      try {
+        return storedResponseBody(call.responseCapture, contentType, this.redaction, this.options.maxBodySize);
+      } catch {
+        return { _unreadable: true };
+      }
+    }
+    return prepareBody(call.responseBody, contentType, this.redaction, this.options.maxBodySize);
+  }
+
   /** @internal Queues a finished call's row for the background writer. */
   enqueue(row: StampedApiEntry): void {
     this.queue.push(row);
-    this.scheduleWrite();
   }
 
   /** @internal */
@@ -347,35 +448,31 @@ export class ApiTrailRecorder {
 
   /**
    * Writes every queued row now, after waiting (up to {@link SETTLE_GRACE_MS}) for response bodies
-   * still being read. Calls still waiting for their response are not waited for. Under fail-loud it
-   * rejects with an ApiTrailWriteError when rows could not be written (or were lost since the last
-   * flush); under fail-silent it resolves, failures having been logged.
+   * still being read; a body that waits for its caller to read on is not waited for (its row is
+   * written with what was read). Calls still waiting for their response are not waited for. Under
+   * fail-loud it rejects with an ApiTrailWriteError when rows could not be written (or were lost
+   * since the last flush); under fail-silent it resolves, failures having been logged.
    */
   async flush(): Promise<void> {
+    const responded = [...this.open].filter((call) => call.responded);
+    for (const call of responded) if (call.waitingOnCaller) call.abandon('flush');
     await this.settle(
-      [...this.open].filter((call) => call.responded),
+      responded.filter((call) => !call.waitingOnCaller),
       false,
+      'flush',
     );
-    this.clearRetry();
-    const error = await this.writePass();
-    this.report(error);
+    await this.queue.flush();
   }
 
   /**
    * Shutdown, part 1 (beforeApplicationShutdown, while the DataSource is still open): waits up to
    * {@link SETTLE_GRACE_MS} for calls in flight, records the ones still open with what is known,
-   * and writes the queue. Under fail-loud, rows that could not be written raise an error here.
+   * and writes the queue, waiting {@link WRITE_GRACE_MS} at most. Under fail-loud, rows that could
+   * not be written raise an error here.
    */
   async drain(): Promise<void> {
-    await this.settle([...this.open], true);
-    this.clearRetry();
-    const error = await this.writePass();
-    if (error && this.pendingRows > 0) {
-      this.logger.error(
-        `API trail: ${this.pendingRows} row(s) could not be written before shutdown (${callErrorMessage(error)})`,
-      );
-    }
-    this.report(error);
+    await this.settle([...this.open], true, 'shutdown');
+    await this.queue.drain(WRITE_GRACE_MS);
   }
 
   /**
@@ -383,17 +480,8 @@ export class ApiTrailRecorder {
    * after the drain are written if the DataSource is still open, else reported as lost.
    */
   async close(): Promise<void> {
-    this.shutDown = true;
-    this.clearRetry();
-    for (const call of [...this.open]) call.abandon();
-    this.releaseRoom(true);
-    if (this.queue.length === 0) return;
-    if (this.dataSource.isInitialized) {
-      this.report(await this.writePass());
-      return;
-    }
-    this.logger.error(`API trail: ${this.queue.length} row(s) lost: the DataSource closed before they were written`);
-    this.queue = [];
+    for (const call of [...this.open]) call.abandon('shutdown');
+    await this.queue.close(this.dataSource.isInitialized, WRITE_GRACE_MS);
   }
 
   private scope(): CallScope {
@@ -412,172 +500,26 @@ export class ApiTrailRecorder {
     };
   }
 
-  private async settle(calls: OpenCall[], all: boolean): Promise<void> {
+  private async settle(calls: OpenCall[], all: boolean, reason: 'shutdown' | 'flush'): Promise<void> {
     if (calls.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
+    let poll: NodeJS.Timeout | undefined;
     const grace = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, SETTLE_GRACE_MS);
       timer.unref();
+      // A body that waits for its caller to read on will not end by itself: stop waiting for it.
+      poll = setInterval(() => {
+        if (calls.every((call) => !call.responded || call.waitingOnCaller || call.isFinished)) {
+          if (!all || calls.every((call) => call.responded)) resolve();
+        }
+      }, 50);
+      poll.unref();
     });
     await Promise.race([Promise.all(calls.map((call) => call.settled)), grace]);
     clearTimeout(timer);
-    for (const call of calls) if (all || call.responded) call.abandon();
+    clearInterval(poll);
+    for (const call of calls) if (all || call.responded) call.abandon(reason);
   }
-
-  private scheduleWrite(): void {
-    if (this.scheduled || this.retryTimer) return;
-    this.scheduled = true;
-    // setImmediate rather than writing at once: the rows of every call that ends in this turn of
-    // the event loop go into one INSERT.
-    setImmediate(() => {
-      this.scheduled = false;
-      void this.writePass().then((error) => {
-        if (error && this.queue.length > 0 && !this.shutDown) this.scheduleRetry();
-      });
-    });
-  }
-
-  private scheduleRetry(): void {
-    if (this.retryTimer) return;
-    const delay = RETRY_DELAYS_MS[Math.min(this.retries++, RETRY_DELAYS_MS.length - 1)];
-    this.retryTimer = setTimeout(() => {
-      this.retryTimer = undefined;
-      this.scheduleWrite();
-    }, delay);
-    this.retryTimer.unref();
-  }
-
-  private clearRetry(): void {
-    clearTimeout(this.retryTimer);
-    this.retryTimer = undefined;
-  }
-
-  /** One pass over the queue, one at a time; resolves with the error that stopped it, if any. */
-  private writePass(): Promise<ApiTrailWriteError | undefined> {
-    const pass = this.lastPass.then(() => this.writeQueued());
-    this.lastPass = pass.catch(() => undefined);
-    return pass;
-  }
-
-  private async writeQueued(): Promise<ApiTrailWriteError | undefined> {
-    let failure: ApiTrailWriteError | undefined;
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, BATCH_SIZE);
-      this.writingRows += batch.length;
-      let outcome: BatchOutcome;
-      try {
-        outcome = await this.writeBatch(batch);
-      } catch (error) {
-        // Not a database answer but a fault of ours: keep the rows rather than lose them with it.
-        this.logger.error(`API trail: ${batch.length} row(s) not written yet (${callErrorMessage(error)}); kept`);
-        outcome = { retry: true, error: new ApiTrailWriteError(`${batch.length} API-trail row(s) not written`, error) };
-      } finally {
-        this.writingRows -= batch.length;
-      }
-      if (outcome.error) failure = outcome.error;
-      if (outcome.retry) {
-        this.queue.unshift(...batch);
-        break;
-      }
-      this.releaseRoom(false);
-    }
-    if (!failure) this.retries = 0;
-    return failure;
-  }
-
-  private async writeBatch(batch: StampedApiEntry[]): Promise<BatchOutcome> {
-    try {
-      await this.store.insert(this.dataSource, batch);
-      return {};
-    } catch (error) {
-      if (this.options.onError === 'fail-silent') {
-        this.logger.error(
-          `API trail: ${batch.length} row(s) not written (${callErrorMessage(error)}); dropped (onError: fail-silent)`,
-        );
-        return {};
-      }
-      // Tell an unreachable database, or one that refuses every row (a missing table, a revoked
-      // grant), from one that refuses some rows only: the first case keeps every row for later, the
-      // second writes the others and drops the rows that can never be stored.
-      const refused = (await this.databaseAnswers()) ? await this.refusedRows(batch, error) : undefined;
-      // The database came back while the batch was being split: every row went in after all.
-      if (refused?.length === 0) return {};
-      if (!refused || refused.length === batch.length) {
-        this.logger.error(
-          `API trail: ${batch.length} row(s) not written yet (${callErrorMessage(error)}); kept and retried (onError: fail-loud)`,
-        );
-        return { retry: true, error: new ApiTrailWriteError(`${batch.length} API-trail row(s) not written`, error) };
-      }
-      for (const { row, error: rowError } of refused) {
-        this.logger.error(
-          `API trail: row of ${row.method} ${row.service} ${row.endpoint} (transaction ${row.transactionId || 'none'}) refused by the database and dropped (${callErrorMessage(rowError)})`,
-        );
-      }
-      const lost = new ApiTrailWriteError(
-        `${refused.length} API-trail row(s) refused by the database`,
-        refused[0].error,
-      );
-      this.unreported = lost;
-      return { error: lost };
-    }
-  }
-
-  /**
-   * Writes what it can of a batch the database refused, halving it to isolate the refused rows in
-   * a few statements; returns those rows (all of them when no part of the batch went in).
-   */
-  private async refusedRows(
-    batch: StampedApiEntry[],
-    error: unknown,
-  ): Promise<Array<{ row: StampedApiEntry; error: unknown }>> {
-    const refused: Array<{ row: StampedApiEntry; error: unknown }> = [];
-    const split = async (rows: StampedApiEntry[], known?: unknown): Promise<void> => {
-      if (known === undefined) {
-        try {
-          await this.store.insert(this.dataSource, rows);
-          return;
-        } catch (rowError) {
-          known = rowError;
-        }
-      }
-      if (rows.length === 1) {
-        refused.push({ row: rows[0], error: known });
-        return;
-      }
-      const half = Math.ceil(rows.length / 2);
-      await split(rows.slice(0, half));
-      await split(rows.slice(half));
-    };
-    await split(batch, error);
-    return refused;
-  }
-
-  private async databaseAnswers(): Promise<boolean> {
-    try {
-      await this.dataSource.query('SELECT 1');
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  /** Under fail-loud, the error of this pass, or one that cost rows earlier, reaches the caller. */
-  private report(error: ApiTrailWriteError | undefined): void {
-    const unreported = this.unreported;
-    this.unreported = undefined;
-    if (this.options.onError === 'fail-loud' && (error ?? unreported)) throw error ?? unreported;
-  }
-
-  private releaseRoom(all: boolean): void {
-    while (this.roomWaiters.length > 0 && (all || this.pendingRows < MAX_QUEUED_ROWS)) {
-      this.roomWaiters.shift()!();
-    }
-  }
-}
-
-interface BatchOutcome {
-  retry?: boolean;
-  error?: ApiTrailWriteError;
 }
 
 function contentTypeOf(headers: Record<string, string> | null): string | undefined {

@@ -18,7 +18,7 @@ export function callErrorMessage(error: unknown): string {
   try {
     const message = ownText(error) ?? String(error);
     const cause = ownText((error as ErrorLike | null)?.cause);
-    const text = cause && !message.includes(cause) ? `${message}: ${cause}` : message;
+    const text = withoutCredentials(cause && !message.includes(cause) ? `${message}: ${cause}` : message);
     return text.length > MAX_MESSAGE_LENGTH ? `${text.slice(0, MAX_MESSAGE_LENGTH)}...` : text;
   } catch {
     return 'unknown error';
@@ -37,4 +37,12 @@ function ownText(error: unknown): string | undefined {
   if (typeof code === 'string' && code !== '') return code;
   if (typeof name === 'string' && name !== '') return name;
   return undefined;
+}
+
+/**
+ * `http://user:pass@host/` -> `http://***@host/`: undici names the whole URL, credentials
+ * included, when it refuses one, and the message is stored.
+ */
+export function withoutCredentials(text: string): string {
+  return text.replace(/\b([a-z][a-z\d+\-.]*:\/\/)[^\s/?#]*@/gi, '$1***@');
 }

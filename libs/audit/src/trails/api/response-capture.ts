@@ -1,4 +1,5 @@
 import { type BinaryBody, isTextualContentType, prepareBody } from './api-body';
+import type { RedactionRules } from './redaction';
 import { DEFAULT_MAX_BODY_SIZE, type TruncatedBody } from './truncation';
 
 /** What was read of a response body: at most `cap` bytes of it, and its full size. */
@@ -63,7 +64,7 @@ export async function readCapped(
 export function storedResponseBody(
   captured: CapturedBody,
   contentType: string | null,
-  redactBodyFields: readonly string[],
+  redactBodyFields: RedactionRules | readonly string[],
   maxBodySize: number,
 ): unknown {
   if (captured.size === 0) return null;
@@ -74,7 +75,10 @@ export function storedResponseBody(
   if (captured.complete) return prepareBody(captured.bytes, contentType, redactBodyFields, maxBodySize);
 
   let preview = '';
-  if (redactBodyFields.length === 0) {
+  const redacts = Array.isArray(redactBodyFields)
+    ? redactBodyFields.length > 0
+    : (redactBodyFields as RedactionRules).redactsBodies;
+  if (!redacts) {
     const text = Buffer.from(captured.bytes.buffer, captured.bytes.byteOffset, captured.bytes.byteLength).toString();
     const isJson = (contentType ?? '').split(';', 1)[0].toLowerCase().includes('json');
     preview = utf8Prefix(isJson ? text : JSON.stringify(text), maxBodySize || DEFAULT_MAX_BODY_SIZE);
@@ -90,4 +94,114 @@ function utf8Prefix(text: string, max: number): string {
   let end = max;
   while (end > 0 && (bytes[end] & 0b1100_0000) === 0b1000_0000) end--;
   return bytes.toString('utf8', 0, end);
+}
+
+/** How the capture of a body ended. */
+export interface CaptureOutcome {
+  captured: CapturedBody;
+  /** The stream failed (the connection dropped, say). */
+  error?: unknown;
+  /** The caller cancelled the body before its end. */
+  cancelled?: boolean;
+}
+
+/** A body as the caller reads it, copied on the way through. */
+export interface BodyCapture {
+  /** The stream to hand the caller instead of the original one. */
+  stream: ReadableStream<Uint8Array>;
+  /** What has been captured so far; the body is incomplete unless it ended. */
+  snapshot(): CapturedBody;
+  /** Whether reading further waits for the caller: the read-ahead is full. */
+  waitingOnCaller(): boolean;
+  /** Stops copying (the stream still flows to the caller) and says what was captured. */
+  stop(): CapturedBody;
+}
+
+/** Bytes read ahead of the caller: enough for a typical body to be captured if it is never read. */
+const READ_AHEAD_BYTES = 1024 * 1024;
+
+/**
+ * Puts a capture between a response body and its caller, instead of reading a clone of it: the
+ * caller's reads pull from the network as before, a cancel reaches the source, and nothing is read
+ * more than {@link READ_AHEAD_BYTES} (or `cap`, if larger) ahead of the caller, so a body the caller
+ * never reads is not downloaded behind its back. At most `cap` bytes are kept (none when `keep` is
+ * false); the rest is counted. `done` is called once, when the body ends, fails or is cancelled.
+ */
+export function captureBody(
+  source: ReadableStream<Uint8Array>,
+  cap: number,
+  keep: boolean,
+  done: (outcome: CaptureOutcome) => void,
+): BodyCapture {
+  const reader = source.getReader();
+  const chunks: Uint8Array[] = [];
+  let kept = 0;
+  let size = 0;
+  let ended = false;
+  let copying = true;
+  let settled = false;
+  let controllerRef: ReadableStreamDefaultController<Uint8Array> | undefined;
+
+  const snapshot = (): CapturedBody => ({
+    bytes: Buffer.concat(chunks),
+    size,
+    complete: keep && ended && size <= cap,
+  });
+  const settle = (outcome: Omit<CaptureOutcome, 'captured'>): void => {
+    if (settled) return;
+    settled = true;
+    if (copying) done({ ...outcome, captured: snapshot() });
+  };
+  const take = (value: Uint8Array): void => {
+    size += value.byteLength;
+    if (!copying || !keep || kept >= cap) return;
+    // A copy: the caller may transfer or reuse the chunk's buffer once it has it.
+    const part = value.byteLength <= cap - kept ? value.slice() : value.slice(0, cap - kept);
+    chunks.push(part);
+    kept += part.byteLength;
+  };
+
+  const readAhead = Number.isFinite(cap) ? Math.max(cap, READ_AHEAD_BYTES) : READ_AHEAD_BYTES;
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      start(controller) {
+        controllerRef = controller;
+      },
+      async pull(controller) {
+        let result: ReadableStreamReadResult<Uint8Array>;
+        try {
+          result = await reader.read();
+        } catch (error) {
+          settle({ error });
+          controller.error(error);
+          return;
+        }
+        if (result.done) {
+          ended = true;
+          controller.close();
+          settle({});
+          return;
+        }
+        take(result.value);
+        controller.enqueue(result.value);
+      },
+      cancel(reason) {
+        settle({ cancelled: true });
+        return reader.cancel(reason);
+      },
+    },
+    { highWaterMark: readAhead, size: (chunk) => chunk?.byteLength ?? 0 },
+  );
+
+  return {
+    stream,
+    snapshot,
+    waitingOnCaller: () => !settled && (controllerRef?.desiredSize ?? 1) <= 0,
+    stop: () => {
+      const captured = snapshot();
+      copying = false;
+      chunks.length = 0;
+      return captured;
+    },
+  };
 }
