@@ -144,7 +144,13 @@ export class DataTrailRecorder {
       after: entry.newValues ?? null,
       excluded: metadata ? this.excludedFor(metadata) : this.options.excludeFields,
       bookkeeping: [],
-      stamp: entry,
+      stamp: {
+        userId: entry.userId,
+        userType: entry.userType,
+        metadata: entry.metadata,
+        transactionId: entry.transactionId,
+        createdAt: entry.createdAt,
+      },
     });
     if (!stamped) return false;
     const queryRunner = manager?.queryRunner;
