@@ -11,10 +11,14 @@ import type { Server } from 'node:http';
 import { AUDIT_API_TRAIL, AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_STORAGE } from '../options/audit.tokens';
 import type { ResolvedAuditOptions } from '../options/audit-options';
 import type { AuditStorage } from '../store/audit-storage';
+import { triggerOptionsOf } from '../store/triggers/capture-triggers';
+import { triggerSpecsFor } from '../store/triggers/trigger-spec';
+import { AuditContext } from '../transaction/audit-context';
 import type { ApiTrailRecorder } from '../trails/api/api-trail.recorder';
 import type { DataTrailRecorder } from '../trails/data/data-trail.recorder';
 import { type AxiosLike, hookAxios, isAxiosLike } from './axios/axios-trail.hook';
 import { hookFetch } from './fetch/fetch-trail.hook';
+import { attachDatabaseCapture } from './database/database-capture';
 import { attachServerTransactionId } from './http-server/transaction-id.server-hook';
 import type { RawSqlPolicy } from './typeorm/raw-sql.guard';
 import { attachTypeOrmCapture } from './typeorm/typeorm-capture';
@@ -48,6 +52,7 @@ export class AuditInstrumentation implements OnModuleInit, BeforeApplicationShut
     @Inject(AUDIT_STORAGE) private readonly storage: AuditStorage,
     @Inject(AUDIT_DATA_TRAIL) private readonly dataTrail: DataTrailRecorder,
     @Inject(AUDIT_API_TRAIL) private readonly apiTrail: ApiTrailRecorder,
+    private readonly context: AuditContext,
     private readonly adapterHost: HttpAdapterHost,
     // ModulesContainer is a core provider visible everywhere; building the DiscoveryService on it
     // spares AuditModule an import of DiscoveryModule, which would change the order in which Nest
@@ -61,7 +66,12 @@ export class AuditInstrumentation implements OnModuleInit, BeforeApplicationShut
     if (this.attached) return;
     this.attached = true;
     const { dataAudit, apiAudit, transaction } = this.options;
-    if (dataAudit.enabled) {
+    if (dataAudit.enabled && dataAudit.capture === 'database') {
+      // Triggers write the rows; the ORM subscriber and hooks stay off so no change is recorded twice.
+      const dialect = this.storage.dialect.name;
+      const specs = triggerSpecsFor(this.storage.dataSource, triggerOptionsOf(dataAudit));
+      this.detachers.push(attachDatabaseCapture(this.storage.dataSource, this.context, dialect, specs));
+    } else if (dataAudit.enabled) {
       const rawSql = (dataAudit as { rawSql?: RawSqlPolicy }).rawSql ?? 'warn';
       this.detachers.push(attachTypeOrmCapture(this.storage.dataSource, this.dataTrail, rawSql));
     }

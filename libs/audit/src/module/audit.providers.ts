@@ -3,6 +3,7 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { DataTrailRecorder } from '../trails/data/data-trail.recorder';
 import { AuditStorage } from '../store/audit-storage';
+import { prepareCaptureTriggers } from '../store/triggers/capture-triggers';
 import { AuditContext } from '../transaction/audit-context';
 import { AuditInstrumentation } from '../instrumentation/audit-instrumentation';
 import { ApiTrailRecorder } from '../trails/api/api-trail.recorder';
@@ -49,6 +50,9 @@ export function storageProviders(dataSourceName: string | undefined): Provider[]
           await storage.migrate();
           new Logger('AuditTrail').log(`tables ready on ${storage.dialect.name} (${describeTrails(options)})`);
         }
+        // dataAudit.capture 'database': install or check the triggers before anything writes.
+        const triggers = await prepareCaptureTriggers(dataSource, options);
+        if (triggers) new Logger('AuditTrail').log(triggers);
         return storage;
       },
       inject: [AUDIT_OPTIONS, getDataSourceToken(dataSourceName)],

@@ -1,0 +1,275 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { DataSource, QueryRunner } from 'typeorm';
+import type { AuditDialect } from '../../store/audit-dialect';
+import { dropSqliteContextTriggers, sqliteContextTriggers } from '../../store/triggers/sqlite';
+import {
+  CONTEXT_SETTING,
+  CONTEXT_VARIABLE,
+  SQLITE_CONTEXT_FUNCTION,
+  SQLITE_CONTEXT_MARKER,
+  type TriggerContext,
+} from '../../store/triggers/trigger-dialect';
+import type { TableTriggerSpec } from '../../store/triggers/trigger-spec';
+import type { AuditContext } from '../../transaction/audit-context';
+import { newTransactionId } from '../../transaction/transaction-id';
+
+type Query = (sql: string, parameters?: unknown[], structured?: boolean) => Promise<any>;
+type Start = QueryRunner['startTransaction'];
+type End = QueryRunner['commitTransaction'];
+
+// Statements that can fire a row trigger. Anything else (SELECT, DDL, SET, transaction control) runs as it is.
+const WRITE =
+  /^\s*(?:(?:\/\*[\s\S]*?\*\/|--[^\n]*\n)\s*)*(?:insert|update|delete|replace|merge|truncate|with|call|upsert)\b/i;
+
+export function isWriteStatement(sql: unknown): boolean {
+  return typeof sql === 'string' && WRITE.test(sql);
+}
+
+/** The scope's context as the triggers read it; outside any scope, the system user and a fresh ID. */
+export function contextJson(context: AuditContext): string {
+  const user = context.user();
+  const value: TriggerContext = {
+    transaction_id: context.transactionId() ?? newTransactionId(),
+    user_id: user.id,
+    user_type: user.type,
+    metadata: context.requestMetadata(),
+  };
+  return JSON.stringify(value);
+}
+
+/** A PostgreSQL string literal that means the same whatever standard_conforming_strings says. */
+function escapeLiteral(text: string): string {
+  return `E'${text.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+interface Patch {
+  runner: QueryRunner;
+  query: Query;
+  startTransaction: Start;
+  commitTransaction: End;
+  rollbackTransaction: End;
+  release: QueryRunner['release'];
+}
+
+interface DialectHooks {
+  /** Puts the per-transaction behaviour on one query runner's own methods. */
+  wrap(runner: QueryRunner, original: Patch, active: () => boolean): void;
+  detach?(): void;
+}
+
+/**
+ * PostgreSQL: `set_config(..., true)` is transaction-local, so PostgreSQL itself forgets the
+ * context at COMMIT or ROLLBACK and a pooled connection never carries it on. It rides in the same
+ * simple-protocol round trip as `START TRANSACTION` (or `SET TRANSACTION ISOLATION LEVEL`, which
+ * must come before any SELECT). A write outside a transaction is given one, so its rows are attributed too.
+ */
+function postgresHooks(dataSource: DataSource, context: AuditContext): DialectHooks {
+  const pending = new WeakMap<QueryRunner, { literal: string; isolated: boolean }>();
+  return {
+    wrap(runner, original, active) {
+      runner.startTransaction = async (isolationLevel) => {
+        if (!active() || runner.isTransactionActive) return original.startTransaction.call(runner, isolationLevel);
+        const isolated = Boolean(isolationLevel ?? dataSource.options.isolationLevel);
+        pending.set(runner, { literal: escapeLiteral(contextJson(context)), isolated });
+        try {
+          return await original.startTransaction.call(runner, isolationLevel);
+        } finally {
+          pending.delete(runner);
+        }
+      };
+      runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+        const riding = pending.get(runner);
+        if (riding && !parameters?.length) {
+          const opens = riding.isolated ? /^SET TRANSACTION ISOLATION LEVEL/i.test(sql) : sql === 'START TRANSACTION';
+          if (opens) {
+            pending.delete(runner);
+            sql = `${sql}; SELECT set_config('${CONTEXT_SETTING}', ${riding.literal}, true)`;
+          }
+        }
+        if (!active() || runner.isTransactionActive || !isWriteStatement(sql)) {
+          return original.query.call(runner, sql, parameters, structured);
+        }
+        await runner.startTransaction();
+        try {
+          const result = await original.query.call(runner, sql, parameters, structured);
+          await runner.commitTransaction();
+          return result;
+        } catch (error) {
+          if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+          throw error;
+        }
+      }) as QueryRunner['query'];
+    },
+  };
+}
+
+interface MysqlConnection {
+  query(sql: string, callback: (error: unknown) => void): unknown;
+}
+
+/**
+ * MariaDB/MySQL: a user variable lives as long as the session, so it is set after the transaction
+ * starts and cleared as soon as it ends. The clearing statement is queued on the connection before
+ * the connection goes back to the pool (mysql2 runs a connection's commands in order), so the
+ * next borrower's first statement finds it cleared without the caller waiting for it.
+ */
+function mariadbHooks(context: AuditContext): DialectHooks {
+  const carrying = new WeakSet<QueryRunner>();
+  const clear = (runner: QueryRunner) => {
+    if (!carrying.has(runner)) return;
+    carrying.delete(runner);
+    const connection = (runner as unknown as { databaseConnection?: MysqlConnection }).databaseConnection;
+    connection?.query(`SET ${CONTEXT_VARIABLE} = NULL`, () => undefined);
+  };
+  const set = async (runner: QueryRunner, original: Patch) => {
+    carrying.add(runner);
+    await original.query.call(runner, `SET ${CONTEXT_VARIABLE} = ?`, [contextJson(context)]);
+  };
+  return {
+    wrap(runner, original, active) {
+      runner.startTransaction = async (isolationLevel) => {
+        const outermost = active() && !runner.isTransactionActive;
+        await original.startTransaction.call(runner, isolationLevel);
+        if (outermost) await set(runner, original);
+      };
+      const ending = (end: End) => async () => {
+        try {
+          await end.call(runner);
+        } finally {
+          if (!runner.isTransactionActive) clear(runner);
+        }
+      };
+      runner.commitTransaction = ending(original.commitTransaction);
+      runner.rollbackTransaction = ending(original.rollbackTransaction);
+      runner.release = () => {
+        clear(runner);
+        return original.release.call(runner);
+      };
+      runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+        if (!active() || runner.isTransactionActive || !isWriteStatement(sql)) {
+          return original.query.call(runner, sql, parameters, structured);
+        }
+        await set(runner, original);
+        try {
+          return await original.query.call(runner, sql, parameters, structured);
+        } finally {
+          clear(runner);
+        }
+      }) as QueryRunner['query'];
+    },
+  };
+}
+
+interface BetterSqlite3Database {
+  function(name: string, options: { deterministic: boolean; varargs?: boolean }, fn: () => unknown): unknown;
+  exec(sql: string): unknown;
+}
+
+/**
+ * SQLite: a function on the app's connection answers the context of the statement running now.
+ * better-sqlite3 runs a statement synchronously inside the caller's async context, so an
+ * AsyncLocalStorage entered around the query is exactly that statement's. TEMP triggers on this
+ * connection use the function; the triggers in the file see the marker schema and step aside.
+ */
+function sqliteHooks(dataSource: DataSource, context: AuditContext, specs: readonly TableTriggerSpec[]): DialectHooks {
+  const statementContext = new AsyncLocalStorage<string>();
+  const transactionContext = new WeakMap<QueryRunner, string>();
+  let enabled = true;
+  const database = (dataSource.driver as unknown as { databaseConnection: BetterSqlite3Database }).databaseConnection;
+  database.function(SQLITE_CONTEXT_FUNCTION, { deterministic: false }, () =>
+    enabled ? (statementContext.getStore() ?? null) : null,
+  );
+  database.exec(`ATTACH DATABASE ':memory:' AS ${SQLITE_CONTEXT_MARKER}`);
+  for (const spec of specs) for (const statement of sqliteContextTriggers(spec)) database.exec(statement);
+  return {
+    wrap(runner, original, active) {
+      runner.startTransaction = async (isolationLevel) => {
+        const outermost = active() && !runner.isTransactionActive;
+        if (outermost) transactionContext.set(runner, contextJson(context));
+        try {
+          await original.startTransaction.call(runner, isolationLevel);
+        } catch (error) {
+          if (outermost) transactionContext.delete(runner);
+          throw error;
+        }
+      };
+      const ending = (end: End) => async () => {
+        try {
+          await end.call(runner);
+        } finally {
+          if (!runner.isTransactionActive) transactionContext.delete(runner);
+        }
+      };
+      runner.commitTransaction = ending(original.commitTransaction);
+      runner.rollbackTransaction = ending(original.rollbackTransaction);
+      runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => {
+        const run = () => original.query.call(runner, sql, parameters, structured);
+        if (!active()) return run();
+        const json = runner.isTransactionActive
+          ? transactionContext.get(runner)
+          : isWriteStatement(sql)
+            ? contextJson(context)
+            : undefined;
+        return json === undefined ? run() : statementContext.run(json, run);
+      }) as QueryRunner['query'];
+    },
+    detach() {
+      enabled = false;
+      try {
+        for (const spec of specs)
+          for (const statement of dropSqliteContextTriggers(spec.table)) database.exec(statement);
+        database.exec(`DETACH DATABASE ${SQLITE_CONTEXT_MARKER}`);
+      } catch {
+        // The connection is closed already (the app shut TypeORM down first): nothing is left to undo.
+      }
+    },
+  };
+}
+
+const METHODS = ['query', 'startTransaction', 'commitTransaction', 'rollbackTransaction', 'release'] as const;
+
+/**
+ * Database capture: the triggers write the rows; this hands them the current scope (transaction ID,
+ * user, request metadata) for every transaction the application runs on this DataSource, and for
+ * every write it runs outside one. Returns the function that takes it all off again.
+ */
+export function attachDatabaseCapture(
+  dataSource: DataSource,
+  context: AuditContext,
+  dialect: AuditDialect['name'],
+  specs: readonly TableTriggerSpec[],
+): () => void {
+  const hooks =
+    dialect === 'postgres'
+      ? postgresHooks(dataSource, context)
+      : dialect === 'mysql'
+        ? mariadbHooks(context)
+        : sqliteHooks(dataSource, context, specs);
+  let attached = true;
+  const active = () => attached;
+  const patched = new Set<QueryRunner>();
+  const wrapped = new WeakSet<QueryRunner>();
+  const wrap = (runner: QueryRunner) => {
+    if (wrapped.has(runner)) return runner;
+    wrapped.add(runner);
+    const original = { runner } as Patch;
+    for (const method of METHODS) (original as any)[method] = (runner as any)[method];
+    hooks.wrap(runner, original, active);
+    // SQLite hands out one runner for the DataSource's life: it is unpatched on detach.
+    if (dialect === 'sqlite') patched.add(runner);
+    return runner;
+  };
+
+  const ownCreate = Object.prototype.hasOwnProperty.call(dataSource, 'createQueryRunner');
+  const originalCreate = dataSource.createQueryRunner;
+  dataSource.createQueryRunner = function createQueryRunner(this: DataSource, ...args) {
+    return wrap(originalCreate.apply(dataSource, args));
+  };
+  return () => {
+    attached = false;
+    if (ownCreate) dataSource.createQueryRunner = originalCreate;
+    else delete (dataSource as Partial<DataSource>).createQueryRunner;
+    for (const runner of patched) for (const method of METHODS) delete (runner as any)[method];
+    hooks.detach?.();
+  };
+}

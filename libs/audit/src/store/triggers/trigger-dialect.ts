@@ -1,0 +1,40 @@
+import type { TableTriggerSpec } from './trigger-spec';
+
+/**
+ * Names shared by the triggers (store layer) and the code that hands them the current scope
+ * (instrumentation/database). The context is one JSON object:
+ * `{"transaction_id": "...", "user_id": "...", "user_type": "...", "metadata": {...} | null}`.
+ */
+export const CONTEXT_SETTING = 'audit_trail.context';
+export const CONTEXT_VARIABLE = '@audit_trail_context';
+export const SQLITE_CONTEXT_FUNCTION = 'nestjs_audit_trail_context';
+/** A schema attached (empty, in memory) to the connections that carry context, which the plain triggers look for. */
+export const SQLITE_CONTEXT_MARKER = 'nestjs_audit_trail';
+
+export interface TriggerContext {
+  transaction_id: string;
+  user_id: string;
+  user_type: string;
+  metadata: Record<string, unknown> | null;
+}
+
+/** One table's installed triggers as read back from the catalogue. */
+export interface InstalledTriggers {
+  table: string;
+  /** Names of our triggers found on the table. */
+  names: string[];
+  /** The spec embedded in them; undefined when unreadable. */
+  spec?: TableTriggerSpec;
+}
+
+/** What differs between PostgreSQL, MariaDB/MySQL and SQLite for capture triggers. */
+export interface TriggerDialect {
+  /** Statements that (re)create the triggers of one table, idempotently, writing into `auditTable`. */
+  install(spec: TableTriggerSpec, auditTable: string): string[];
+  /** Statements that remove our triggers from one table (when it stops being audited). */
+  uninstall(table: string): string[];
+  /** The names of the triggers `install` creates on a table. */
+  triggerNames(table: string): string[];
+  /** A query listing our installed triggers: rows of `table_name`, `trigger_name`, `body`. */
+  installedQuery(): [string, unknown[]];
+}
