@@ -8,7 +8,7 @@ const path = (name: string) => literal(`$."${name}"`);
 const ctx = CONTEXT_VARIABLE;
 
 /** The column's value as a JSON_OBJECT / JSON_SET argument, formatted as ORM mode formats it. */
-function value(column: TriggerColumn, row: 'OLD' | 'NEW'): string {
+function value(column: TriggerColumn, row: string): string {
   const ref = `${row}.${q(column.name)}`;
   switch (column.kind) {
     case 'boolean':
@@ -30,25 +30,32 @@ function value(column: TriggerColumn, row: 'OLD' | 'NEW'): string {
   }
 }
 
-function object(columns: readonly TriggerColumn[], row: 'OLD' | 'NEW'): string {
+function object(columns: readonly TriggerColumn[], row: string): string {
   if (columns.length === 0) return `'{}'`;
   return `JSON_OBJECT(${columns.map((column) => `${literal(column.name)}, ${value(column, row)}`).join(', ')})`;
 }
 
-function entityId(spec: TableTriggerSpec, row: 'OLD' | 'NEW'): string {
+function entityId(spec: Pick<TableTriggerSpec, 'primaryKey'>, row: string): string {
   if (spec.primaryKey.length === 1) return `CAST(${row}.${q(spec.primaryKey[0].name)} AS CHAR)`;
   return `JSON_COMPACT(JSON_ARRAY(${spec.primaryKey.map((column) => value(column, row)).join(', ')}))`;
 }
 
-// A write with no context gets the database user and an ID of its own InnoDB transaction.
+// A write with no context gets the database user and an ID of its connection and statement: NOW(6)
+// is the instant the triggering statement began, the same for all its rows. (InnoDB's trx_id is only
+// visible through INNODB_TRX, a cache refreshed every 0.1 s, which gave two statements one ID.)
 const CONTEXT_COLUMNS =
   `COALESCE(JSON_VALUE(${ctx}, '$.user_id'), SUBSTRING_INDEX(USER(), '@', 1)), ` +
   `COALESCE(JSON_VALUE(${ctx}, '$.user_type'), 'database'), JSON_QUERY(${ctx}, '$.metadata'), ` +
-  `IF(JSON_VALUE(${ctx}, '$.transaction_id') IS NULL, CONCAT('db-', CONNECTION_ID(), '-', ` +
-  `COALESCE((SELECT trx_id FROM information_schema.INNODB_TRX WHERE trx_mysql_thread_id = CONNECTION_ID() LIMIT 1), '0')), ` +
-  `JSON_VALUE(${ctx}, '$.transaction_id')), UTC_TIMESTAMP(3)`;
+  `COALESCE(JSON_VALUE(${ctx}, '$.transaction_id'), CONCAT('db-', CONNECTION_ID(), '-', DATE_FORMAT(NOW(6), '%Y%m%d%H%i%s%f'))), ` +
+  `UTC_TIMESTAMP(3)`;
 
-function insert(spec: TableTriggerSpec, id: string, action: string, oldValues: string, newValues: string): string {
+function insert(
+  spec: Pick<TableTriggerSpec, 'table' | 'auditTable'>,
+  id: string,
+  action: string,
+  oldValues: string,
+  newValues: string,
+): string {
   return (
     `INSERT INTO ${q(spec.auditTable)} (entity_type, entity_id, action, old_values, new_values, user_id, user_type, metadata, transaction_id, created_at) ` +
     `VALUES (${literal(spec.table)}, ${id}, ${action}, ${oldValues}, ${newValues}, ${CONTEXT_COLUMNS});`
@@ -82,6 +89,50 @@ function updateBody(spec: TableTriggerSpec): string {
   );
 }
 
+/**
+ * InnoDB runs no trigger for rows its foreign keys delete or null, so the parent's BEFORE DELETE
+ * trigger records them while they are still there; a failed delete rolls these rows back with it.
+ */
+function cascadeBody(spec: TableTriggerSpec): string | undefined {
+  const statements = spec.cascades.flatMap((cascade) => {
+    const child = { table: cascade.child.table, auditTable: spec.auditTable };
+    const where = cascade.columns
+      .map((column, i) => `c.${q(column)} <=> OLD.${q(cascade.referenced[i])}`)
+      .join(' AND ');
+    const from = ` FROM ${q(cascade.child.table)} c WHERE ${where};`;
+    const id = entityId(cascade.child, 'c');
+    if (cascade.onDelete === 'CASCADE') {
+      return [insertSelect(child, id, `'delete'`, object(cascade.child.columns, 'c'), 'NULL') + from];
+    }
+    const nulled = cascade.child.columns.filter((column) => cascade.columns.includes(column.name));
+    if (nulled.length === 0) return [];
+    const nulls = `JSON_OBJECT(${nulled.map((column) => `${literal(column.name)}, NULL`).join(', ')})`;
+    return [
+      insertSelect(child, id, `'update'`, object(nulled, 'c'), nulls) +
+        from.replace(
+          ' WHERE ',
+          ` WHERE ${nulled.map((column) => `c.${q(column.name)} IS NOT NULL`).join(' AND ')} AND `,
+        ),
+    ];
+  });
+  return statements.length ? statements.map((statement) => `  ${statement}`).join('\n') : undefined;
+}
+
+function insertSelect(
+  spec: Pick<TableTriggerSpec, 'table' | 'auditTable'>,
+  id: string,
+  action: string,
+  oldValues: string,
+  newValues: string,
+): string {
+  return (
+    `INSERT INTO ${q(spec.auditTable)} (entity_type, entity_id, action, old_values, new_values, user_id, user_type, metadata, transaction_id, created_at) ` +
+    `SELECT ${literal(spec.table)}, ${id}, ${action}, ${oldValues}, ${newValues}, ${CONTEXT_COLUMNS}`
+  );
+}
+
+const CASCADE_EVENT = 'cascade';
+
 export const mariadbTriggers: TriggerDialect = {
   install(spec) {
     const table = q(spec.table);
@@ -90,16 +141,27 @@ export const mariadbTriggers: TriggerDialect = {
       delete: `  ${insert(spec, entityId(spec, 'OLD'), `'delete'`, object(spec.columns, 'OLD'), 'NULL')}`,
       update: updateBody(spec),
     };
-    return EVENTS.flatMap((event) => {
-      const name = q(shortName(spec.table, event));
-      return [
-        `DROP TRIGGER IF EXISTS ${name}`,
-        `CREATE TRIGGER ${name} AFTER ${event.toUpperCase()} ON ${table} FOR EACH ROW BEGIN\n` +
-          `  ${specComment(spec)}\n${bodies[event]}\nEND`,
-      ];
-    });
+    const cascades = cascadeBody(spec);
+    const cascadeName = q(shortName(spec.table, CASCADE_EVENT));
+    return [
+      ...EVENTS.flatMap((event) => {
+        const name = q(shortName(spec.table, event));
+        return [
+          `DROP TRIGGER IF EXISTS ${name}`,
+          `CREATE TRIGGER ${name} AFTER ${event.toUpperCase()} ON ${table} FOR EACH ROW BEGIN\n` +
+            `  ${specComment(spec)}\n${bodies[event]}\nEND`,
+        ];
+      }),
+      `DROP TRIGGER IF EXISTS ${cascadeName}`,
+      ...(cascades
+        ? [
+            `CREATE TRIGGER ${cascadeName} BEFORE DELETE ON ${table} FOR EACH ROW BEGIN\n  ${specComment(spec)}\n${cascades}\nEND`,
+          ]
+        : []),
+    ];
   },
-  uninstall: (table) => EVENTS.map((event) => `DROP TRIGGER IF EXISTS ${q(shortName(table, event))}`),
+  uninstall: (table) =>
+    [...EVENTS, CASCADE_EVENT].map((event) => `DROP TRIGGER IF EXISTS ${q(shortName(table, event))}`),
   triggerNames: (table) => EVENTS.map((event) => shortName(table, event)),
   installedQuery: () => [
     `SELECT EVENT_OBJECT_TABLE AS table_name, TRIGGER_NAME AS trigger_name, ACTION_STATEMENT AS body

@@ -34,6 +34,19 @@ export interface TableTriggerSpec {
   deleteDate: string | null;
   /** Update-date and version columns: an update that moves only these records nothing (as in ORM mode). */
   bookkeeping: string[];
+  /**
+   * Audited tables whose rows the database deletes (`ON DELETE CASCADE`) or nulls (`SET NULL`) when
+   * a row of this table goes. Only MariaDB/MySQL needs them: InnoDB runs no trigger for those changes.
+   */
+  cascades: CascadeSpec[];
+}
+
+export interface CascadeSpec {
+  onDelete: 'CASCADE' | 'SET NULL';
+  /** Child foreign-key columns and the columns of this table they reference, in pairs. */
+  columns: string[];
+  referenced: string[];
+  child: Pick<TableTriggerSpec, 'table' | 'primaryKey' | 'columns'>;
 }
 
 export const TRIGGER_SPEC_VERSION = 1;
@@ -81,8 +94,9 @@ export function isAuditedTable(metadata: EntityMetadata, options: TriggerOptions
   );
 }
 
+// Join-table and relation-only columns are `isVirtual` in TypeORM but real columns in the table.
 function stored(column: ColumnMetadata): boolean {
-  return !column.isVirtualProperty && !column.isVirtual;
+  return !column.isVirtualProperty;
 }
 
 /** The trigger specification of one entity's table. */
@@ -110,6 +124,7 @@ export function tableTriggerSpec(metadata: EntityMetadata, options: TriggerOptio
     bookkeeping: [metadata.updateDateColumn?.databaseName, metadata.versionColumn?.databaseName].filter(
       (name): name is string => typeof name === 'string',
     ),
+    cascades: [],
   };
 }
 
@@ -119,6 +134,24 @@ export function triggerSpecsFor(dataSource: DataSource, options: TriggerOptions)
   for (const metadata of dataSource.entityMetadatas) {
     if (!isAuditedTable(metadata, options) || byTable.has(metadata.tableName)) continue;
     byTable.set(metadata.tableName, tableTriggerSpec(metadata, options));
+  }
+  for (const metadata of dataSource.entityMetadatas) {
+    const child = byTable.get(metadata.tableName);
+    if (!child) continue;
+    for (const foreignKey of metadata.foreignKeys) {
+      const parent =
+        byTable.get(foreignKey.referencedTablePath) ?? byTable.get(foreignKey.referencedEntityMetadata.tableName);
+      const onDelete = foreignKey.onDelete?.toUpperCase();
+      if (!parent || (onDelete !== 'CASCADE' && onDelete !== 'SET NULL')) continue;
+      const cascade: CascadeSpec = {
+        onDelete,
+        columns: foreignKey.columnNames,
+        referenced: foreignKey.referencedColumnNames,
+        child: { table: child.table, primaryKey: child.primaryKey, columns: child.columns },
+      };
+      if (!parent.cascades.some((known) => JSON.stringify(known) === JSON.stringify(cascade)))
+        parent.cascades.push(cascade);
+    }
   }
   return [...byTable.values()].sort((a, b) => a.table.localeCompare(b.table));
 }
