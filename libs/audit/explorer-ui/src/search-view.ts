@@ -14,6 +14,10 @@ const txLink = (transactionId: string) =>
     ? html`<a href=${formatRoute({ view: 'transaction', transactionId })}><code>${transactionId}</code></a>`
     : '—';
 
+/**
+ * Uncontrolled (defaultValue): what the reader types survives a re-render while results load; the
+ * form is keyed by the route, so following a link remounts it with the link's values.
+ */
 function Field(props: {
   name: string;
   label: string;
@@ -28,7 +32,7 @@ function Field(props: {
       id=${`f-${props.name}`}
       name=${props.name}
       type=${props.type ?? 'text'}
-      value=${props.value ?? ''}
+      defaultValue=${props.value ?? ''}
       disabled=${props.disabled}
       inputmode=${props.inputMode}
       step=${props.type === 'datetime-local' ? '0.001' : undefined}
@@ -140,12 +144,12 @@ export function SearchView(props: { explorer: Explorer; params: Record<string, s
   const exportQuery = apiQuery({ ...params, trail }, 'export').toString();
   const isData = chosen === 'data';
   return html`<${Heading}>Search the trail</${Heading}>
-    <form class="search" onSubmit=${submit} aria-label="Filter">
+    <form class="search" key=${formatRoute({ view: 'search', params })} onSubmit=${submit} aria-label="Filter">
       <fieldset class="trail-choice">
         <legend>Trail</legend>
-        <label><input type="radio" name="trail" value="data" checked=${isData} disabled=${!explorer.trails.data}
+        <label><input type="radio" name="trail" value="data" defaultChecked=${trail === 'data'} disabled=${!explorer.trails.data}
           onChange=${() => setChosen('data')} /> Data changes</label>
-        <label><input type="radio" name="trail" value="api" checked=${!isData} disabled=${!explorer.trails.api}
+        <label><input type="radio" name="trail" value="api" defaultChecked=${trail === 'api'} disabled=${!explorer.trails.api}
           onChange=${() => setChosen('api')} /> Outbound calls</label>
       </fieldset>
       <div class="fields">
@@ -157,7 +161,7 @@ export function SearchView(props: { explorer: Explorer; params: Record<string, s
           <label for="f-action">Action</label>
           <select id="f-action" name="action" disabled=${!isData}>
             <option value="">any</option>
-            ${ACTIONS.map((action) => html`<option value=${action} selected=${params.action === action}>${action}</option>`)}
+            ${ACTIONS.map((action) => html`<option value=${action} defaultSelected=${params.action === action}>${action}</option>`)}
           </select>
         </div>
         <${Field} name="service" label="Service" value=${params.service} disabled=${isData} />

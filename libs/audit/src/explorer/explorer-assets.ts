@@ -57,6 +57,7 @@ export function explorerHtml(base: string, trails: { data: boolean; api: boolean
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Audit trail explorer</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="${at}/assets/explorer.css">
 <script defer src="${at}/assets/explorer.js"></script>
 </head>
