@@ -15,7 +15,9 @@ import {
 } from '../queries/history/entity-history';
 import { type TransactionTrail, mergeTimeline } from '../queries/transaction-trail';
 import { type PurgeOptions, type PurgeResult, purgeAuditTrails } from '../queries/purge/audit-purge';
-import { acceptTransactionId } from '../transaction/transaction-id';
+import { acceptTransactionId, isSafeTransactionId } from '../transaction/transaction-id';
+import { checkApiLogFilter, checkDataLogFilter, checkPurgeOptions } from '../queries/query-filters';
+import { checkDataEntry } from '../trails/data/data-entry.validation';
 
 /** The audit trail's public API: record by hand, query, and run work under a transaction ID. */
 @Injectable()
@@ -35,13 +37,13 @@ export class AuditService {
    */
   async recordDataChange(entry: DataEntry, manager?: EntityManager): Promise<boolean> {
     this.requireTrail('dataAudit');
-    return this.dataTrail.recordEntry(entry, manager);
+    return this.dataTrail.recordEntry(checkDataEntry(entry), manager);
   }
 
   /** Data-trail rows matching the filter, newest first; page by limit/offset or by `beforeId` (see `nextCursor`). */
-  query(filter: DataLogFilter = {}): Promise<DataLog[]> {
+  async query(filter: DataLogFilter = {}): Promise<DataLog[]> {
     this.requireTrail('dataAudit');
-    return this.storage.dataLogs.find(this.storage.dataSource, filter);
+    return this.storage.dataLogs.find(this.storage.dataSource, checkDataLogFilter(filter));
   }
 
   /**
@@ -53,13 +55,20 @@ export class AuditService {
    */
   async recordApiCall(entry: ApiEntry): Promise<void> {
     this.requireTrail('apiAudit');
+    const transactionId = (entry as Partial<ApiEntry> | null)?.transactionId;
+    // The one rule for an ID from outside, as for recordDataChange and the request header.
+    if (transactionId !== undefined && transactionId !== '' && !isSafeTransactionId(transactionId)) {
+      throw new Error(
+        'nestjs-audit-trail: recordApiCall: transactionId must be 1 to 100 characters from A-Z a-z 0-9 _ . : -',
+      );
+    }
     await this.apiTrail.record(entry);
   }
 
   /** API-trail rows matching the filter, newest first, camelCase, JSON columns parsed. */
-  queryApiCalls(filter: ApiLogFilter = {}): Promise<ApiLog[]> {
+  async queryApiCalls(filter: ApiLogFilter = {}): Promise<ApiLog[]> {
     this.requireTrail('apiAudit');
-    return this.storage.apiLogs.find(this.storage.dataSource, filter);
+    return this.storage.apiLogs.find(this.storage.dataSource, checkApiLogFilter(filter));
   }
 
   /**
@@ -152,7 +161,7 @@ export class AuditService {
    * `batchSize` rows, each its own short statement; `dryRun` only counts. The retention job calls this.
    */
   async purge(before: Date, options?: PurgeOptions): Promise<PurgeResult> {
-    return purgeAuditTrails(this.storage, before, options);
+    return purgeAuditTrails(this.storage, before, checkPurgeOptions(options));
   }
 
   private history(): EntityHistory {
