@@ -89,12 +89,27 @@ export function prepareBody(
     let storable = toStorableBody(body, contentType);
     if (typeof storable === 'string' && (isForm(contentType) || isSearchParams(body))) {
       storable = redactForm(storable, redactKeys);
+    } else if (typeof storable === 'string') {
+      storable = redactJsonText(storable, redactKeys);
     }
     return truncateBody(redactBody(storable, redactKeys), maxBodySize);
   } catch {
     const unreadable: UnreadableBody = { _unreadable: true };
     return unreadable;
   }
+}
+
+/**
+ * A text body (text/plain, say) that is in fact a JSON document stays a string, but one whose
+ * redacted keys hold {@link REDACTED}: its content type does not make its secrets any less secret.
+ */
+function redactJsonText(text: string, redactKeys: RedactionRules | readonly string[]): string {
+  const first = text.trimStart()[0];
+  if (first !== '{' && first !== '[') return text;
+  const parsed = parseJson(text);
+  if (parsed === null || typeof parsed !== 'object') return text;
+  const redacted = JSON.stringify(redactBody(parsed, redactKeys));
+  return redacted === JSON.stringify(redactBody(parsed, [])) ? text : redacted;
 }
 
 function isForm(contentType: string | null | undefined): boolean {
