@@ -33,7 +33,7 @@ interface Row {
 async function seriousViolations(page: Page): Promise<string[]> {
   await page.evaluate(AXE_SOURCE);
   const violations: Array<{ id: string; impact: string; nodes: Array<{ target: string[] }> }> = await page.evaluate(
-    async () => (await (window as any).axe.run(document)).violations,
+    async () => (await (globalThis as any).axe.run((globalThis as any).document)).violations,
   );
   return violations
     .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
@@ -134,7 +134,7 @@ describeEachDialect('explorer in Chromium: the checkout shop', (dialect) => {
     await page.goto(`${base}/audit#/transactions/${transactionId}`);
     const entries = page.locator('table.timeline tbody.entry');
     await eventually(entries).toHaveCount(5);
-    expect(await entries.evaluateAll((nodes) => nodes.map((node) => (node as HTMLElement).dataset.kind))).toEqual([
+    expect(await entries.evaluateAll((nodes) => nodes.map((node) => (node as any).dataset.kind))).toEqual([
       'data',
       'api',
       'data',
@@ -179,7 +179,9 @@ describeEachDialect('explorer in Chromium: the checkout shop', (dialect) => {
     let focused = '';
     for (let presses = 0; presses < 15 && !focused.startsWith(`change update orders #${orderId}`); presses++) {
       await page.keyboard.press('Tab');
-      focused = await page.evaluate(() => document.activeElement?.textContent?.replace(/\s+/g, ' ').trim() ?? '');
+      focused = await page.evaluate(
+        () => (globalThis as any).document.activeElement?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+      );
     }
     expect(focused).toBe(`change update orders #${orderId}`);
     await page.keyboard.press('Enter');
@@ -207,7 +209,7 @@ describeEachDialect('explorer in Chromium: the checkout shop', (dialect) => {
     await opened.getByRole('link', { name: `History of orders #${orderId}` }).click();
     await eventually(page.locator('li.change')).toHaveCount(3);
     expect(
-      await page.locator('li.change').evaluateAll((nodes) => nodes.map((node) => (node as HTMLElement).dataset.action)),
+      await page.locator('li.change').evaluateAll((nodes) => nodes.map((node) => (node as any).dataset.action)),
     ).toEqual(['update', 'update', 'create']);
     // The history diff holds the full state: unchanged fields are there, folded.
     await eventually(page.locator('li.change').nth(1).locator('details summary')).toContainText('unchanged fields');
