@@ -8,6 +8,7 @@ import {
   requestMetadataOf,
 } from './request-metadata';
 import { acceptTransactionId } from './transaction-id';
+import { type ExposableResponse, exposeTransactionHeader } from './cors-expose';
 
 /** An Express response, a raw Node response, or a Fastify reply (which keeps the Node one in `raw`). */
 export interface HttpResponseLike {
@@ -49,6 +50,8 @@ export function decideTransactionId(
     transactionId = incomingTransactionId(request, header);
     decided.set(key, transactionId);
     setTransactionIdHeader(response, header, transactionId);
+    // A browser on another origin may read the header only if the response says so.
+    exposeTransactionHeader(request, (response?.raw ?? response) as ExposableResponse | undefined, header);
   }
   return transactionId;
 }
