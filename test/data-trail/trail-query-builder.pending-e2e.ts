@@ -108,7 +108,8 @@ describeEachDialect('data trail, finding 3: QueryBuilder writes', (dialect) => {
         rows = await changesOf(t, Object.values(items));
         expect(rows.map((row) => [row.action, row.entityId, row.newValues])).toEqual([
           ['soft_delete', String(items.c.id), expect.anything()],
-          ['restore', String(items.c.id), { deleted_at: null }],
+          // The delete date went back to null; whether the other (unchanged) columns appear is not asserted here.
+          ['restore', String(items.c.id), expect.objectContaining({ deleted_at: null })],
           ['soft_delete', String(items.d.id), expect.anything()],
         ]);
       });
