@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { portFrom, shopConfigFromEnv } from './config/shop-config';
 import { type GatewaySandbox, sandboxLatencyFromEnv, startGatewaySandbox } from './sandbox/gateway-sandbox';
+import { DEMO_EXPLORER_PASSWORD, DEMO_EXPLORER_USER } from './explorer/demo-basic-auth.guard';
 import { createShop } from './shop';
 
 /**
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
     await app.listen(port, host);
     const database = env.DATABASE_URL ? config.database.type : `SQLite at ${join(folder, 'shop.sqlite')}`;
     logger.log(`shop listening on http://${host}:${port} (database: ${database})`);
+    logger.log(
+      `trail explorer: http://${host}:${port}/audit (demo login ${DEMO_EXPLORER_USER} / ${DEMO_EXPLORER_PASSWORD})`,
+    );
     logger.log(
       `try: curl -si -X POST http://${host}:${port}/checkout -H 'content-type: application/json' ` +
         `-d '{"customerId":"cust-42","amount":150000}'`,
