@@ -75,7 +75,7 @@ const CASES: fc.Arbitrary<Case> = fc.oneof(
   fc.uint8Array({ maxLength: 4000 }).map((bytes) => ({ body: Buffer.from(bytes), contentType: 'text/plain' })),
   // URL-encoded forms.
   fc.tuple(SECRET_KEY, ANY_STRING).map(([key, note]) => ({
-    body: `note=${encodeURIComponent(note.toWellFormed())}&${encodeURIComponent(key)}=${SECRET}`,
+    body: `note=${encodeURIComponent(note.replace(/[\uD800-\uDFFF]/g, 'x'))}&${encodeURIComponent(key)}=${SECRET}`,
     contentType: 'application/x-www-form-urlencoded',
   })),
   fc.tuple(SECRET_KEY, ANY_STRING).map(([key, note]) => ({ body: new URLSearchParams({ note, [key]: SECRET }) })),

@@ -81,6 +81,8 @@ export async function startTcpProxy(
     mode: 'pass',
     lostReplies: 0,
     set(mode) {
+      // Leaving a blackhole: what it swallowed is gone, as after a partition the sockets time out.
+      if (proxy.mode === 'blackhole' && mode !== 'blackhole') for (const pair of [...pairs]) reset(pair);
       proxy.mode = mode;
       clearInterval(flapTimer);
       flapTimer = undefined;
