@@ -57,3 +57,8 @@ export { TransactionIdInterceptor } from './transaction/transaction-id.intercept
 export { REDACTED } from './trails/api/redaction';
 export { AUDIT_SERVICE_HEADER } from './trails/api/call-target';
 export { ApiTrailWriteError } from './trails/api/api-trail.recorder';
+
+// MCP: go-audit's read-only tools, on the app's HTTP server or from `npx nestjs-audit-trail mcp`.
+export { AuditMcpModule, type AuditMcpOptions } from './mcp/audit-mcp.module';
+export { createAuditMcpServer } from './mcp/audit-mcp.server';
+export type { AuditTrailReader } from './mcp/audit-trail-reader';
