@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -213,10 +213,15 @@ async function trail(rows: number, withExport: boolean) {
         log(`  export ${format}: ${JSON.stringify(result)}`);
         exports.push(result);
       }
+      rmSync(folder, { recursive: true, force: true });
     }
     return { rows, render, exports };
   } finally {
     await stopApp(app.child);
+    const admin = new Client({ connectionString: serverUrl('postgres', 'postgres') });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+    await admin.end();
   }
 }
 
