@@ -77,7 +77,7 @@ export class AuditInstrumentation implements OnModuleInit, BeforeApplicationShut
     }
     const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
     if (transaction.mount && typeof server?.prependListener === 'function') {
-      this.detachers.push(attachServerTransactionId(server, transaction.header));
+      this.detachers.push(attachServerTransactionId(server, transaction.header, transaction.requestIdHeaders));
     }
     if (apiAudit.enabled) this.attachApiTrail();
   }

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { ClsServiceManager } from 'nestjs-cls';
 import { AUDIT_OPTIONS } from '../options/audit.tokens';
 import { CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from './scope-keys';
+import { activeSpanTrace } from './trace-context';
 import type { AuditOnError, AuditUser, ResolvedAuditOptions } from '../options/audit-options';
 
 const SYSTEM_USER: AuditUser = { id: 'system', type: 'system' };
@@ -32,7 +33,12 @@ export class AuditContext {
   }
 
   requestMetadata(): Record<string, unknown> | null {
-    return this.cls.isActive() ? ((this.cls.get(CLS_REQUEST_METADATA) as Record<string, unknown>) ?? null) : null;
+    const metadata = this.cls.isActive()
+      ? ((this.cls.get(CLS_REQUEST_METADATA) as Record<string, unknown>) ?? null)
+      : null;
+    // An active OpenTelemetry span names the trace more precisely than the request's traceparent.
+    const span = activeSpanTrace();
+    return span ? { ...metadata, ...span } : metadata;
   }
 
   /**

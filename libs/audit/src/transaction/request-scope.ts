@@ -8,6 +8,7 @@ import {
   requestMetadataOf,
 } from './request-metadata';
 import { acceptTransactionId } from './transaction-id';
+import { traceOfTraceparent } from './trace-context';
 import { type ExposableResponse, exposeTransactionHeader } from './cors-expose';
 
 /** An Express response, a raw Node response, or a Fastify reply (which keeps the Node one in `raw`). */
@@ -17,10 +18,20 @@ export interface HttpResponseLike {
   setHeader?(name: string, value: string): unknown;
 }
 
-/** The request's transaction ID: its header's value when that is one safe token, a fresh ID otherwise. */
-export function incomingTransactionId(request: HttpRequestLike, header: string): string {
+/**
+ * The request's transaction ID: its header's value when that is one safe token; when that header is
+ * absent, the first of `requestIdHeaders` (`X-Request-Id`, say) that is present, under the same rule;
+ * a fresh ID otherwise.
+ */
+export function incomingTransactionId(
+  request: HttpRequestLike,
+  header: string,
+  requestIdHeaders: readonly string[] = [],
+): string {
   // Node lower-cases incoming header names, on Express and Fastify alike.
-  return acceptTransactionId(request.headers?.[header.toLowerCase()]);
+  const headers = request.headers ?? {};
+  const name = [header, ...requestIdHeaders].find((candidate) => headers[candidate.toLowerCase()] !== undefined);
+  return acceptTransactionId(name === undefined ? undefined : headers[name.toLowerCase()]);
 }
 
 /**
@@ -43,11 +54,12 @@ export function decideTransactionId(
   request: HttpRequestLike & { raw?: object },
   response: HttpResponseLike | undefined,
   header: string,
+  requestIdHeaders: readonly string[] = [],
 ): string {
   const key = request.raw ?? request;
   let transactionId = decided.get(key);
   if (transactionId === undefined) {
-    transactionId = incomingTransactionId(request, header);
+    transactionId = incomingTransactionId(request, header, requestIdHeaders);
     decided.set(key, transactionId);
     setTransactionIdHeader(response, header, transactionId);
     // A browser on another origin may read the header only if the response says so.
@@ -66,7 +78,9 @@ export function seedRequestScope(
   cls.set(CLS_TRANSACTION_ID, transactionId);
   // The request object itself, not its user: guards set `request.user` after the scope is opened.
   cls.set(CLS_REQUEST, request);
-  cls.set(CLS_REQUEST_METADATA, requestMetadataOf(request, options));
+  // The W3C trace the caller sent, so every row of this request can be found from its trace.
+  const trace = traceOfTraceparent(request.headers?.traceparent);
+  cls.set(CLS_REQUEST_METADATA, { ...requestMetadataOf(request, options), ...trace });
 }
 
 /**

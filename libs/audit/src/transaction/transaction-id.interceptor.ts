@@ -55,7 +55,12 @@ export class TransactionIdInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<HttpRequestLike>();
     // The server listener may have decided the ID already (a store opened by someone else came in between).
-    const transactionId = decideTransactionId(request, http.getResponse<HttpResponseLike>(), options.header);
+    const transactionId = decideTransactionId(
+      request,
+      http.getResponse<HttpResponseLike>(),
+      options.header,
+      options.requestIdHeaders,
+    );
     seedRequestScope(this.cls, request, transactionId, options);
     refineRequestScope(this.cls, request, options);
   }

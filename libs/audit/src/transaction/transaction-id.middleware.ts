@@ -24,7 +24,7 @@ export class TransactionIdMiddleware implements NestMiddleware {
     if (active && this.cls.get(CLS_REQUEST) === request) return next();
 
     const options = this.options.transaction;
-    const transactionId = decideTransactionId(request, response, options.header);
+    const transactionId = decideTransactionId(request, response, options.header, options.requestIdHeaders);
 
     // Share the store only when nestjs-cls opened it for this very request (the application's own
     // ClsMiddleware ran first), so its values and ours live together. Any other active store may

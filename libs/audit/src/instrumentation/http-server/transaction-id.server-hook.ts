@@ -8,9 +8,13 @@ import { decideTransactionId } from '../../transaction/request-scope';
  * the ID on that answer, and the middleware then opens the scope with the same ID.
  * Returns the function that removes the listener again.
  */
-export function attachServerTransactionId(server: Server, header: string): () => void {
+export function attachServerTransactionId(
+  server: Server,
+  header: string,
+  requestIdHeaders: readonly string[] = [],
+): () => void {
   const listener = (request: IncomingMessage, response: ServerResponse): void => {
-    decideTransactionId(request, response, header);
+    decideTransactionId(request, response, header, requestIdHeaders);
   };
   server.prependListener('request', listener);
   return () => {
