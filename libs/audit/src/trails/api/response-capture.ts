@@ -168,7 +168,7 @@ export function captureBody(
         controllerRef = controller;
       },
       async pull(controller) {
-        let result: ReadableStreamReadResult<Uint8Array>;
+        let result: Awaited<ReturnType<ReadableStreamDefaultReader<Uint8Array>['read']>>;
         try {
           result = await reader.read();
         } catch (error) {
