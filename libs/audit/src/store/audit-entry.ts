@@ -64,8 +64,8 @@ export interface ApiLog {
   method: string;
   statusCode: number;
   requestHeaders: Record<string, string> | null;
-  /** Null when no response came, and on rows written before schema 1.1. */
-  responseHeaders: Record<string, string> | null;
+  /** Null when no response came, and on rows written before schema 1.1 (always set by queries). */
+  responseHeaders?: Record<string, string> | null;
   requestBody: unknown;
   responseBody: unknown;
   durationMs: number;
