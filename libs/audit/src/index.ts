@@ -46,6 +46,11 @@ export type { PurgeOptions, PurgeResult } from './queries/purge/audit-purge';
 
 // Tables, for applications that run their own migrations (`autoMigrate: false`).
 export { createAuditMigration } from './store/audit-tables';
+export {
+  createAuditTriggerMigration,
+  type AuditTriggerMigrationOptions,
+  CaptureTriggerDriftError,
+} from './store/triggers/capture-triggers';
 export { createAuditMigrations, AUDIT_SCHEMA_VERSIONS, type AuditSchemaVersion } from './store/audit-tables';
 
 // Transaction IDs: checking one that came from a message, making one, binding the scope by hand.
