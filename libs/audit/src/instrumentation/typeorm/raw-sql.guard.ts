@@ -56,7 +56,12 @@ export function attachRawSqlGuard(
     originalQuery = original;
     DataSource.prototype.query = function guardedQuery(this: DataSource, ...args: Parameters<DataSource['query']>) {
       const guard = guards.get(this);
-      if (guard && typeof args[0] === 'string') check(guard, args[0]);
+      try {
+        if (guard && typeof args[0] === 'string') check(guard, args[0]);
+      } catch (error) {
+        // query() is async: a refusal is a rejected promise, so a caller's .catch() sees it.
+        return Promise.reject(error);
+      }
       return original.apply(this, args);
     } as DataSource['query'];
   }

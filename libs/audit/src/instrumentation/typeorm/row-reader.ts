@@ -23,8 +23,13 @@ export interface StoredRow {
 // An OR of this many keys per statement keeps each statement small on a large bulk write.
 export const KEYS_PER_STATEMENT = 500;
 
+/**
+ * The columns the table has: relation join columns included (TypeORM marks an implicit foreign key,
+ * and every column of a join table, as `isVirtual` because no entity property holds it), computed
+ * `@VirtualColumn`s left out.
+ */
 function storedColumns(metadata: EntityMetadata): ColumnMetadata[] {
-  return metadata.columns.filter((column) => !column.isVirtualProperty && !column.isVirtual);
+  return metadata.columns.filter((column) => !column.isVirtualProperty);
 }
 
 /** TypeORM applies transformers left to right on the way to the database: the trail keeps that side. */
@@ -58,6 +63,10 @@ export class RowReader {
     map.returning = '';
     map.valuesSet = undefined;
     map.withDeleted = true;
+    // A builder from `repository.createQueryBuilder('x').softDelete().from(Entity)` keeps the first
+    // alias beside the one `from` set; an UPDATE names one table, so the SELECT must too.
+    const main = map.mainAlias!;
+    map.aliases = map.aliases.filter((alias) => alias.type !== 'from' || alias.name === main.name);
     const alias = map.mainAlias!.name;
     return this.read(select, alias, metadata, lock);
   }

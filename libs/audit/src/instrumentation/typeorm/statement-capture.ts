@@ -91,13 +91,18 @@ function runnerOf(builder: Builder): QueryRunner | undefined {
   return (builder as unknown as { queryRunner?: QueryRunner }).queryRunner;
 }
 
-/** Runs `work` in the builder's transaction, or in one opened (and committed) here around the statement. */
+/**
+ * Runs `work` in the transaction the statement would run in, or in one opened (and committed) here
+ * around the statement. On SQLite TypeORM shares one query runner for the whole DataSource, so a fresh
+ * runner may already be inside another call's transaction: the statement joins it, as it would
+ * without the module.
+ */
 async function inTransaction<T>(builder: Builder, work: (queryRunner: QueryRunner) => Promise<T>): Promise<T> {
   const given = runnerOf(builder);
-  if (given?.isTransactionActive) return work(given);
   const queryRunner = given ?? builder.connection.createQueryRunner();
-  builder.setQueryRunner(queryRunner);
+  if (!given) builder.setQueryRunner(queryRunner);
   try {
+    if (queryRunner.isTransactionActive) return await work(queryRunner);
     await queryRunner.startTransaction();
     try {
       const result = await work(queryRunner);
