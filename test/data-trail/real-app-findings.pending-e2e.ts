@@ -1,3 +1,5 @@
+import mysql from 'mysql2/promise';
+import { Client } from 'pg';
 import {
   Column,
   CreateDateColumn,
@@ -9,11 +11,14 @@ import {
   JoinColumn,
   PrimaryColumn,
   PrimaryGeneratedColumn,
+  type EntitySubscriberInterface,
   type Repository,
   UpdateDateColumn,
 } from 'typeorm';
+import type { TestDialect } from '../support/databases';
 import { createTestApp, describeEachDialect, type TestApp } from '../support/test-app';
 import { canonicalRow } from './fixtures/canonical-values';
+import { TrailItem } from './fixtures/trail-entities';
 import { tableRow, tableRows, trailOf } from './fixtures/trail-helpers';
 
 // Found by adding the module, unchanged, to an open-source NestJS + TypeORM boilerplate (JWT auth,
@@ -323,5 +328,94 @@ describeEachDialect('data trail, real-app findings: QueryBuilder statements as c
     const trail = await trailOf(t, 'raf_item', item.id);
     const recorded = String(trail[0].newValues!.createdAt);
     expect(micros(recorded.replace('Z', '').padEnd(26, '0'))).toBe(micros(stored.text));
+  });
+});
+
+/** Has another connection commit a row right before the armed statement is sent (see trail-criteria-race). */
+class CommitBeforeStatement implements EntitySubscriberInterface<TrailItem> {
+  armed?: () => Promise<void>;
+  pending?: Promise<unknown>;
+
+  listenTo() {
+    return TrailItem;
+  }
+
+  async beforeUpdate(): Promise<void> {
+    const run = this.armed;
+    if (!run) return;
+    this.armed = undefined;
+    this.pending = run();
+    await Promise.race([this.pending, new Promise((resolve) => setTimeout(resolve, 1000))]);
+  }
+}
+
+async function insertItemElsewhere(dialect: TestDialect, url: string, tag: string): Promise<number> {
+  if (dialect === 'postgres') {
+    const client = new Client({ connectionString: url });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ id: number }>(
+        'INSERT INTO trail_items (name, tag, qty) VALUES ($1, $2, 1) RETURNING id',
+        ['concurrent', tag],
+      );
+      return rows[0].id;
+    } finally {
+      await client.end();
+    }
+  }
+  const connection = await mysql.createConnection({ uri: url });
+  try {
+    const [result] = await connection.query('INSERT INTO trail_items (name, tag, qty) VALUES (?, ?, 1)', [
+      'concurrent',
+      tag,
+    ]);
+    return (result as { insertId: number }).insertId;
+  } finally {
+    await connection.end();
+  }
+}
+
+// The statement is narrowed to the rows read first by appending `AND <key> IN (...)` to its WHERE.
+// With `.orWhere(...)` that reads `a OR b AND key IN (...)`: the first branch is not narrowed, so a
+// row committed in between that matches it is changed by the statement and gets no trail row.
+describeEachDialect('data trail, real-app findings: orWhere and the narrowing of a statement', (dialect) => {
+  if (dialect === 'sqlite') {
+    it.skip('cannot happen on SQLite (a single writer)', () => undefined);
+    return;
+  }
+  let t: TestApp;
+  const hook = new CommitBeforeStatement();
+
+  beforeAll(async () => {
+    t = await createTestApp({ dialect, entities: [TrailItem], audit: { dataAudit: { enabled: true } } });
+    t.dataSource.subscribers.push(hook);
+  });
+  afterAll(() => t?.close());
+
+  it('update().where(a).orWhere(b): every row the statement set has its update row', async () => {
+    await t.dataSource.getRepository(TrailItem).save([
+      { name: 'one', tag: 'or-a', qty: 1 },
+      { name: 'two', tag: 'or-b', qty: 2 },
+    ]);
+    let concurrentId: number | undefined;
+    hook.armed = async () => {
+      concurrentId = await insertItemElsewhere(dialect, (t.dataSource.options as { url: string }).url, 'or-a');
+    };
+    await t.dataSource
+      .createQueryBuilder()
+      .update(TrailItem)
+      .set({ qty: 77 })
+      .where('tag = :a', { a: 'or-a' })
+      .orWhere('tag = :b', { b: 'or-b' })
+      .execute();
+    await hook.pending;
+    expect(concurrentId).toBeDefined();
+
+    const set: Array<{ id: number }> = await t.dataSource.query('SELECT id FROM trail_items WHERE qty = 77');
+    const claimed = (await trailOf(t, 'trail_items'))
+      .filter((row) => row.action === 'update' && row.newValues?.qty === 77)
+      .map((row) => row.entityId)
+      .sort();
+    expect({ concurrentId, claimed }).toEqual({ concurrentId, claimed: set.map((row) => String(row.id)).sort() });
   });
 });
