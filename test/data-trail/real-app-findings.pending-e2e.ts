@@ -292,6 +292,20 @@ describeEachDialect('data trail, real-app findings: QueryBuilder statements as c
     }
   });
 
+  // save(..., { reload: false }), a common speed option, builds the same insert with updateEntity(false).
+  it('save([...], { reload: false }) of new entities writes a create row per row', async () => {
+    const before = (await tableRows(t, 'raf_item')).length;
+    await t.dataSource.getRepository(RafItem).save([{ qty: 41 }, { qty: 42 }], { reload: false });
+
+    const rows = await tableRows(t, 'raf_item');
+    expect(rows).toHaveLength(before + 2);
+    for (const row of rows.slice(before)) {
+      const trail = await trailOf(t, 'raf_item', Number(row.id));
+      expect(trail.map((entry) => entry.action)).toEqual(['create']);
+      expect(canonicalRow(trail[0].newValues)).toEqual(canonicalRow(row));
+    }
+  });
+
   // The module splits a statement over more than 500 rows into several and returns the first one's
   // result with `affected` summed: the caller's RETURNING rows are cut to 500.
   onDialects('postgres')(
