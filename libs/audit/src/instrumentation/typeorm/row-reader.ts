@@ -133,9 +133,13 @@ export class RowReader {
   ): Promise<StoredRow[]> {
     const columns = storedColumns(metadata);
     const escapedAlias = select.escape(alias);
-    select.select(`${escapedAlias}.${select.escape(columns[0].databaseName)}`, 'c0');
-    columns.slice(1).forEach((column, index) => {
-      select.addSelect(`${escapedAlias}.${select.escape(column.databaseName)}`, `c${index + 1}`);
+    const sub = this.subMillisecond();
+    columns.forEach((column, index) => {
+      const expression = `${escapedAlias}.${select.escape(column.databaseName)}`;
+      if (index === 0) select.select(expression, 'c0');
+      else select.addSelect(expression, `c${index}`);
+      // JavaScript dates stop at milliseconds; the stored microseconds are read beside them.
+      if (sub && this.keepsMicroseconds(column)) select.addSelect(sub(expression), `u${index}`);
     });
     if (lock && this.locks()) select.setLock('pessimistic_write');
     const raws: ObjectLiteral[] = await select.getRawMany();
@@ -143,7 +147,7 @@ export class RowReader {
     return raws.map((raw) => {
       const values: AuditValues = {};
       columns.forEach((column, index) => {
-        values[column.databaseName] = this.valueOf(column, raw[`c${index}`]);
+        values[column.databaseName] = this.valueOf(column, raw[`c${index}`], raw[`u${index}`]);
       });
       const key = primaryIndexes.map((index) => raw[`c${index}`]);
       const idParts = metadata.primaryColumns.map((primary) => values[primary.databaseName]);
@@ -152,11 +156,37 @@ export class RowReader {
     });
   }
 
-  private valueOf(column: ColumnMetadata, raw: unknown): unknown {
+  private valueOf(column: ColumnMetadata, raw: unknown, microseconds?: unknown): unknown {
     if (raw === null || raw === undefined) return null;
     let value = this.dataSource.driver.prepareHydratedValue(raw, column);
     if (column.transformer) value = transformTo(column.transformer, value);
+    if (
+      value instanceof Date &&
+      typeof microseconds === 'string' &&
+      /^\d{6}$/.test(microseconds) &&
+      !microseconds.endsWith('000')
+    ) {
+      // "2026-04-18T14:23:18.136123Z": the instant as stored, to the microsecond, where it has more
+      // than milliseconds (a value written from a JavaScript Date keeps its usual form).
+      return Number.isNaN(value.getTime()) ? null : `${value.toISOString().slice(0, 20)}${microseconds}Z`;
+    }
     return toAuditValue(value);
+  }
+
+  /** How this database gives the microseconds of a time value as six digits, where it keeps them. */
+  private subMillisecond(): ((expression: string) => string) | undefined {
+    const type: string = this.dataSource.options.type;
+    if (type === 'postgres') return (expression) => `to_char(${expression}, 'US')`;
+    if (type === 'mysql' || type === 'mariadb') return (expression) => `DATE_FORMAT(${expression}, '%f')`;
+    return undefined;
+  }
+
+  /** Time columns declared with more than millisecond precision (PostgreSQL's default is microseconds). */
+  private keepsMicroseconds(column: ColumnMetadata): boolean {
+    const type = String(this.dataSource.driver.normalizeType(column)).toLowerCase();
+    if (!/^(timestamp|datetime|time)/.test(type) || type === 'time' || type.startsWith('time ')) return false;
+    const precision = column.precision ?? (this.dataSource.options.type === 'postgres' ? 6 : 0);
+    return precision > 3;
   }
 
   /** SQLite has no row locks (one writer at a time); the others lock what they read with FOR UPDATE. */

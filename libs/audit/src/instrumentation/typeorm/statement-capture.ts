@@ -139,27 +139,76 @@ async function captureChange(
   const action = actionOf(builder);
   const before = await reader.matching(builder, metadata, queryRunner, true);
   const result = await runNarrowed(builder, original, metadata, before);
-  const after =
-    action === 'delete'
-      ? []
-      : await reader.byKeys(
-          metadata,
-          queryRunner,
-          before.map((row) => row.key),
-        );
-  const afterById = new Map(after.map((row) => [row.entityId, row]));
+  if (action === 'delete') {
+    for (const row of before) {
+      await recorder.recordRow(queryRunner, {
+        metadata,
+        action,
+        entityId: row.entityId,
+        before: row.values,
+        after: null,
+      });
+    }
+    return result;
+  }
+  // A statement that sets the primary key moves the row to a new key: it is read back there.
+  const rekey = newKeyOf(builder, metadata);
+  const after = await reader.byKeys(
+    metadata,
+    queryRunner,
+    before.map((row) => rekey(row.key)),
+  );
+  const afterByKey = new Map(after.map((row) => [keyText(row.key), row]));
   for (const row of before) {
-    const next = afterById.get(row.entityId);
-    if (action !== 'delete' && !next) continue;
+    const next = afterByKey.get(keyText(rekey(row.key)));
+    if (!next) continue;
+    if (next.entityId === row.entityId) {
+      await recorder.recordRow(queryRunner, {
+        metadata,
+        action,
+        entityId: row.entityId,
+        before: row.values,
+        after: next.values,
+      });
+      continue;
+    }
+    // The trail names an entity by its key, so a row whose key changed ends under the old key and
+    // begins under the new one, each side with the values the database held.
     await recorder.recordRow(queryRunner, {
       metadata,
-      action,
+      action: 'delete',
       entityId: row.entityId,
       before: row.values,
-      after: next?.values ?? null,
+      after: null,
+    });
+    await recorder.recordRow(queryRunner, {
+      metadata,
+      action: 'create',
+      entityId: next.entityId,
+      before: null,
+      after: next.values,
     });
   }
   return result;
+}
+
+function keyText(key: unknown[]): string {
+  return JSON.stringify(key.map((part) => (part instanceof Date ? part.toISOString() : String(part))));
+}
+
+/** Maps a row's key to the key it has after the statement: the SET's literal key values, if any. */
+function newKeyOf(builder: Builder, metadata: EntityMetadata): (key: unknown[]) => unknown[] {
+  const values = builder.expressionMap.valuesSet;
+  if (!values || Array.isArray(values)) return (key) => key;
+  const driver = builder.connection.driver;
+  const replaced = metadata.primaryColumns.map((column) => {
+    const value = column.getEntityValue(values as ObjectLiteral);
+    return value === undefined || typeof value === 'function'
+      ? undefined
+      : driver.preparePersistentValue(value, column);
+  });
+  if (replaced.every((value) => value === undefined)) return (key) => key;
+  return (key) => key.map((part, index) => replaced[index] ?? part);
 }
 
 /**
@@ -178,7 +227,7 @@ async function runNarrowed(
     chunks.push(rows.slice(start, start + KEYS_PER_STATEMENT));
   }
   if (chunks.length === 0) chunks.push([]);
-  let combined: { affected?: number; raw?: unknown } | undefined;
+  let combined: { affected?: number; raw?: unknown; generatedMaps?: ObjectLiteral[] } | undefined;
   for (const chunk of chunks) {
     const narrowed = builder.clone() as UpdateQueryBuilder<ObjectLiteral>;
     narrowed.setQueryRunner(runnerOf(builder)!);
@@ -188,13 +237,28 @@ async function runNarrowed(
       chunk.map((row) => row.key),
       'audit_narrow',
     );
-    if (narrowed.expressionMap.wheres.length === 0) narrowed.where(condition, parameters);
-    else narrowed.andWhere(condition, parameters);
-    const result = (await original.call(narrowed)) as { affected?: number; raw?: unknown };
-    if (!combined) combined = result;
-    else if (typeof combined.affected === 'number' && typeof result.affected === 'number') {
+    // TypeORM brackets this condition apart from the caller's own (`WHERE (a OR b) AND (keys)`), so an
+    // `orWhere` cannot escape the narrowing.
+    const map = narrowed.expressionMap;
+    map.extraAppendedAndWhereCondition = map.extraAppendedAndWhereCondition
+      ? `(${map.extraAppendedAndWhereCondition}) AND ${condition}`
+      : condition;
+    narrowed.setParameters(parameters);
+    const result = (await original.call(narrowed)) as {
+      affected?: number;
+      raw?: unknown;
+      generatedMaps?: ObjectLiteral[];
+    };
+    if (!combined) {
+      combined = result;
+      continue;
+    }
+    // Several statements answer as one: counts add up, RETURNING rows and generated maps follow on.
+    if (typeof combined.affected === 'number' && typeof result.affected === 'number') {
       combined.affected += result.affected;
     }
+    if (Array.isArray(combined.raw) && Array.isArray(result.raw)) combined.raw = [...combined.raw, ...result.raw];
+    if (combined.generatedMaps && result.generatedMaps) combined.generatedMaps.push(...result.generatedMaps);
   }
   return combined;
 }
@@ -219,7 +283,7 @@ async function captureInsert(
   // yet takes gap locks that deadlock against concurrent inserts. The statement itself locks the rows
   // it touches, and the read after it (in the same transaction) sees them as they are.
   const existing = target ? await reader.byColumns(metadata, queryRunner, target.columns, target.tuples, false) : [];
-  const result = (await original.call(builder)) as InsertResult;
+  const result = (await original.call(withIdentifiers(builder))) as InsertResult;
   const stored = target
     ? await reader.byColumns(metadata, queryRunner, target.columns, target.tuples, false)
     : await reader.byIdentifiers(metadata, queryRunner, result.identifiers.filter(isCompleteId(metadata)));
@@ -235,6 +299,25 @@ async function captureInsert(
     });
   }
   return result;
+}
+
+/**
+ * TypeORM reports the keys of inserted rows (`InsertResult.identifiers`) only with `updateEntity` on,
+ * which also writes generated values into the caller's objects. A statement that turned it off runs
+ * as a copy with it on over copies of the values, so the keys are known and the caller's objects stay
+ * as they were.
+ */
+function withIdentifiers(builder: InsertQueryBuilder<ObjectLiteral>): InsertQueryBuilder<ObjectLiteral> {
+  if (builder.expressionMap.updateEntity) return builder;
+  const copy = builder.clone();
+  copy.setQueryRunner(runnerOf(builder)!);
+  const values = copy.expressionMap.valuesSet;
+  copy.expressionMap.valuesSet = Array.isArray(values)
+    ? values.map((value: ObjectLiteral) => ({ ...value }))
+    : values && typeof values === 'object'
+      ? { ...(values as ObjectLiteral) }
+      : values;
+  return copy.updateEntity(true);
 }
 
 function isCompleteId(metadata: EntityMetadata): (id: ObjectLiteral | undefined) => id is ObjectLiteral {
