@@ -1,5 +1,6 @@
 import type { EntitySubscriberInterface, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import type { DataTrailRecorder } from '../../trails/data/data-trail.recorder';
+import { dropDeferredInserts, releaseDeferredInserts, resolveDeferredInserts } from './statement-capture';
 
 /**
  * Follows the audited DataSource's transactions: the rows a transaction recorded go in just before its
@@ -11,10 +12,15 @@ export class DataTrailSubscriber implements EntitySubscriberInterface {
   constructor(private readonly recorder: DataTrailRecorder) {}
 
   async beforeTransactionCommit(event: TransactionCommitEvent): Promise<void> {
-    await this.recorder.beforeCommit(event.queryRunner);
+    const queryRunner = event.queryRunner;
+    const depth = (queryRunner as unknown as { transactionDepth?: number }).transactionDepth ?? 1;
+    if (depth > 1) releaseDeferredInserts(queryRunner);
+    else await resolveDeferredInserts(queryRunner);
+    await this.recorder.beforeCommit(queryRunner);
   }
 
   beforeTransactionRollback(event: TransactionRollbackEvent): void {
+    dropDeferredInserts(event.queryRunner);
     this.recorder.beforeRollback(event.queryRunner);
   }
 }

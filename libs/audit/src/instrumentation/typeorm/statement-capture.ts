@@ -12,6 +12,7 @@ import {
 import { SoftDeleteQueryBuilder } from 'typeorm/query-builder/SoftDeleteQueryBuilder';
 import type { DataAction } from '../../store/audit-entry';
 import type { DataTrailRecorder } from '../../trails/data/data-trail.recorder';
+import { toAuditValue } from '../../trails/data/column-values';
 import { KEYS_PER_STATEMENT, RowReader, type StoredRow, keyCondition } from './row-reader';
 
 type ColumnMetadata = EntityMetadata['columns'][number];
@@ -80,8 +81,10 @@ function captured(builder: Builder, original: Execute): Promise<unknown> {
     // INSERT ... SELECT names no rows up front; the statement runs as written and is not attributed.
     return original.call(builder);
   }
-  return inTransaction(builder, (queryRunner) => {
+  return inTransaction(builder, async (queryRunner) => {
     if (builder instanceof InsertQueryBuilder) return captureInsert(builder, original, metadata, queryRunner, capture);
+    // Rows inserted earlier in this transaction are read back before anything may change them.
+    await resolveDeferredInserts(queryRunner);
     return captureChange(builder, original, metadata, queryRunner, capture);
   });
 }
@@ -274,19 +277,23 @@ async function captureInsert(
   original: Execute,
   metadata: EntityMetadata,
   queryRunner: QueryRunner,
-  { reader, recorder }: Capture,
+  capture: Capture,
 ): Promise<unknown> {
+  const { reader, recorder } = capture;
   const map = builder.expressionMap;
   const isUpsert = Boolean(map.onUpdate || map.onIgnore);
   const target = isUpsert ? conflictTarget(builder, metadata) : undefined;
   // Existing rows are read without a lock: on MySQL/MariaDB a locking read of keys that do not exist
   // yet takes gap locks that deadlock against concurrent inserts. The statement itself locks the rows
   // it touches, and the read after it (in the same transaction) sees them as they are.
+  if (target) await resolveDeferredInserts(queryRunner);
   const existing = target ? await reader.byColumns(metadata, queryRunner, target.columns, target.tuples, false) : [];
   const result = (await original.call(withIdentifiers(builder))) as InsertResult;
-  const stored = target
-    ? await reader.byColumns(metadata, queryRunner, target.columns, target.tuples, false)
-    : await reader.byIdentifiers(metadata, queryRunner, result.identifiers.filter(isCompleteId(metadata)));
+  if (!target) {
+    deferInsert(queryRunner, { capture, metadata, identifiers: result.identifiers.filter(isCompleteId(metadata)) });
+    return result;
+  }
+  const stored = await reader.byColumns(metadata, queryRunner, target.columns, target.tuples, false);
   const previous = new Map(existing.map((row) => [row.entityId, row]));
   for (const row of stored) {
     const before = previous.get(row.entityId);
@@ -299,6 +306,95 @@ async function captureInsert(
     });
   }
   return result;
+}
+
+/** Inserted rows whose read-back waits for the next statement that could change a row, or the commit. */
+interface DeferredInsert {
+  capture: Capture;
+  metadata: EntityMetadata;
+  identifiers: ObjectLiteral[];
+  depth: number;
+  at: Date;
+}
+
+const deferredInserts = new WeakMap<QueryRunner, DeferredInsert[]>();
+
+function depthOf(queryRunner: QueryRunner): number {
+  return (queryRunner as unknown as { transactionDepth?: number }).transactionDepth ?? 1;
+}
+
+function deferInsert(queryRunner: QueryRunner, insert: Omit<DeferredInsert, 'depth' | 'at'>): void {
+  // A row written while its entity is left unrecorded (applyRestore) is decided now, not at commit.
+  const { recorder } = insert.capture;
+  const table = insert.metadata.tableName;
+  insert.identifiers = insert.identifiers.filter(
+    (id) => !recorder.isSilenced(queryRunner, table, idText(insert.metadata, id)),
+  );
+  if (insert.identifiers.length === 0) return;
+  const list = deferredInserts.get(queryRunner) ?? [];
+  list.push({ ...insert, depth: depthOf(queryRunner), at: new Date() });
+  deferredInserts.set(queryRunner, list);
+}
+
+/**
+ * Reads back the rows inserted so far in this transaction and records their `create` rows, stamped
+ * with the time of their own statement. Deferring the read lets a transaction of many inserts read
+ * them back in a few statements instead of one each; it is done before any UPDATE, DELETE or upsert
+ * (which could change them) and before COMMIT, so each row is read as its INSERT left it. An INSERT of
+ * other rows changes none of them, so inserts do not force it.
+ */
+export async function resolveDeferredInserts(queryRunner: QueryRunner): Promise<void> {
+  const list = deferredInserts.get(queryRunner);
+  if (!list?.length) return;
+  deferredInserts.delete(queryRunner);
+  const groups = new Map<EntityMetadata, DeferredInsert[]>();
+  for (const insert of list) groups.set(insert.metadata, [...(groups.get(insert.metadata) ?? []), insert]);
+  for (const [metadata, inserts] of groups) {
+    const { reader, recorder } = inserts[0].capture;
+    const at = new Map<string, Date>();
+    for (const insert of inserts) {
+      for (const id of insert.identifiers) at.set(idText(metadata, id), insert.at);
+    }
+    const rows = await reader.byIdentifiers(
+      metadata,
+      queryRunner,
+      inserts.flatMap((insert) => insert.identifiers),
+    );
+    for (const row of rows) {
+      await recorder.recordRow(queryRunner, {
+        metadata,
+        action: 'create',
+        entityId: row.entityId,
+        before: null,
+        after: row.values,
+        at: at.get(row.entityId) ?? inserts[0].at,
+      });
+    }
+  }
+}
+
+/** A savepoint was rolled back: its inserted rows are gone, so are their pending read-backs. */
+export function dropDeferredInserts(queryRunner: QueryRunner): void {
+  const list = deferredInserts.get(queryRunner);
+  if (!list) return;
+  const depth = depthOf(queryRunner);
+  const kept = list.filter((insert) => insert.depth < depth);
+  if (kept.length) deferredInserts.set(queryRunner, kept);
+  else deferredInserts.delete(queryRunner);
+}
+
+/** A savepoint was released: its inserts now belong to the enclosing transaction. */
+export function releaseDeferredInserts(queryRunner: QueryRunner): void {
+  const depth = depthOf(queryRunner);
+  for (const insert of deferredInserts.get(queryRunner) ?? []) {
+    if (insert.depth >= depth) insert.depth = depth - 1;
+  }
+}
+
+/** The trail's text of an id map, as the reader writes it for the same row. */
+function idText(metadata: EntityMetadata, id: ObjectLiteral): string {
+  const parts = metadata.primaryColumns.map((column) => toAuditValue(column.getEntityValue(id)));
+  return parts.length === 1 ? String(parts[0]) : JSON.stringify(parts);
 }
 
 /**

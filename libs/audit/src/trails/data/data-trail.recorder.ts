@@ -27,6 +27,8 @@ export interface RowChange {
   before: AuditValues | null;
   /** The row after the statement; null for a delete. */
   after: AuditValues | null;
+  /** When the statement ran, if the row is recorded later (an insert read back at commit). */
+  at?: Date;
 }
 
 /** Where a change comes from: ORM capture reads whole rows; a hand-written entry may be partial. */
@@ -121,6 +123,7 @@ export class DataTrailRecorder {
       bookkeeping: [metadata.updateDateColumn?.databaseName, metadata.versionColumn?.databaseName].filter(
         (name): name is string => name !== undefined,
       ),
+      stamp: change.at ? { createdAt: change.at } : undefined,
     });
     await this.record(queryRunner, entry);
   }
@@ -260,6 +263,11 @@ export class DataTrailRecorder {
     } finally {
       keys.delete(key);
     }
+  }
+
+  /** Whether changes of this entity on this query runner are being left unrecorded (`withoutRecording`). */
+  isSilenced(queryRunner: QueryRunner, entityType: string, entityId: string): boolean {
+    return this.silenced.get(queryRunner)?.has(silenceKey(entityType, entityId)) ?? false;
   }
 
   /** Called just before COMMIT (or RELEASE SAVEPOINT) on this query runner. */
