@@ -1,8 +1,18 @@
 import { CONTEXT_SETTING, type TriggerDialect } from './trigger-dialect';
 import { type TableTriggerSpec, type TriggerColumn, assertSafeName, shortName, specComment } from './trigger-spec';
 
-const ROW_TRIGGER = 'audit_trail_row';
+// One statement-level trigger per event: PostgreSQL allows transition tables only on single-event triggers.
+const INSERT_TRIGGER = 'audit_trail_insert';
+const UPDATE_TRIGGER = 'audit_trail_update';
+const DELETE_TRIGGER = 'audit_trail_delete';
 const TRUNCATE_TRIGGER = 'audit_trail_truncate';
+const TRIGGERS = [INSERT_TRIGGER, UPDATE_TRIGGER, DELETE_TRIGGER, TRUNCATE_TRIGGER];
+/** The row-level trigger of earlier versions: still read, so an old installation is found and replaced. */
+const LEGACY_ROW_TRIGGER = 'audit_trail_row';
+const OLD_TABLE = 'audit_old';
+const NEW_TABLE = 'audit_new';
+/** Position of a row in its transition table, so the rows of one statement are written in the statement's order. */
+const ORDINAL = 'audit_trail_ordinal';
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 // jsonb_build_object takes at most 100 arguments, so wide rows are built in chunks and joined with ||.
 const PAIRS_PER_OBJECT = 50;
@@ -10,13 +20,16 @@ const PAIRS_PER_OBJECT = 50;
 const q = (name: string) => `"${assertSafeName(name)}"`;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
+/** Aliases of the old and the new row in the set-based statements. */
+type Row = 'o' | 'n';
+
 /** Function names are per table; a long table name is shortened with a hash like index names are. */
 export function postgresFunctionName(table: string): string {
   return shortName(table, 'capture');
 }
 
 /** The column's value as jsonb, formatted as ORM mode formats it. */
-function value(column: TriggerColumn, row: 'OLD' | 'NEW'): string {
+function value(column: TriggerColumn, row: Row): string {
   const ref = `${row}.${q(column.name)}`;
   switch (column.kind) {
     case 'json':
@@ -35,79 +48,108 @@ function value(column: TriggerColumn, row: 'OLD' | 'NEW'): string {
   }
 }
 
-function object(columns: readonly TriggerColumn[], row: 'OLD' | 'NEW'): string {
+function buildObject(columns: readonly TriggerColumn[], valueOf: (column: TriggerColumn) => string): string {
   if (columns.length === 0) return `'{}'::jsonb`;
   const chunks: string[] = [];
   for (let start = 0; start < columns.length; start += PAIRS_PER_OBJECT) {
     const pairs = columns
       .slice(start, start + PAIRS_PER_OBJECT)
-      .map((column) => `${literal(column.name)}, ${value(column, row)}`);
+      .map((column) => `${literal(column.name)}, ${valueOf(column)}`);
     chunks.push(`jsonb_build_object(${pairs.join(', ')})`);
   }
-  return chunks.join(' || ');
+  return chunks.length === 1 ? chunks[0] : `(${chunks.join(' || ')})`;
+}
+
+/** The whole row as jsonb. */
+function object(columns: readonly TriggerColumn[], row: Row): string {
+  return buildObject(columns, (column) => value(column, row));
 }
 
 /** `entity_id`: the key as text, a compound key as compact JSON array text (`[1,"a"]`), as ORM mode writes it. */
-function entityId(spec: TableTriggerSpec, row: 'OLD' | 'NEW'): string {
+function entityId(spec: TableTriggerSpec, row: Row): string {
   if (spec.primaryKey.length === 1) return `(${value(spec.primaryKey[0], row)}) #>> '{}'`;
   return `'[' || concat_ws(',', ${spec.primaryKey.map((column) => `(${value(column, row)})::text`).join(', ')}) || ']'`;
 }
 
 function changed(column: TriggerColumn): string {
-  const ref = (row: string) => `${row}.${q(column.name)}${column.kind === 'json' ? '::text' : ''}`;
-  return `${ref('OLD')} IS DISTINCT FROM ${ref('NEW')}`;
+  const ref = (row: Row) => `${row}.${q(column.name)}${column.kind === 'json' ? '::text' : ''}`;
+  return `${ref('o')} IS DISTINCT FROM ${ref('n')}`;
 }
+
+/**
+ * Only the columns whose value changed, as jsonb: every column's key with its value formatted only
+ * when it changed, minus the keys of the unchanged ones (`jsonb - text[]` skips the NULL elements).
+ */
+function diff(columns: readonly TriggerColumn[], row: Row): string {
+  if (columns.length === 0) return `'{}'::jsonb`;
+  const built = buildObject(columns, (column) => `CASE WHEN ${changed(column)} THEN ${value(column, row)} END`);
+  const unchanged = columns.map((column) => `CASE WHEN NOT (${changed(column)}) THEN ${literal(column.name)} END`);
+  return `(${built} - ARRAY[${unchanged.join(', ')}]::text[])`;
+}
+
+/** A join of the old and the new row on every primary-key column. */
+function keyJoin(spec: TableTriggerSpec): string {
+  return spec.primaryKey.map((column) => `o.${q(column.name)} = n.${q(column.name)}`).join(' AND ');
+}
+
+const numbered = (transition: string) => `(SELECT t.*, row_number() OVER () AS ${ORDINAL} FROM ${transition} t)`;
 
 function functionBody(spec: TableTriggerSpec): string {
   const bookkeeping = new Set(spec.bookkeeping);
-  const diffs = spec.columns.map(
-    (column) =>
-      `    IF ${changed(column)} THEN\n` +
-      `      old_v := old_v || jsonb_build_object(${literal(column.name)}, ${value(column, 'OLD')});\n` +
-      `      new_v := new_v || jsonb_build_object(${literal(column.name)}, ${value(column, 'NEW')});\n` +
-      (bookkeeping.has(column.name) ? '' : '      moved := true;\n') +
-      `    END IF;`,
-  );
+  const moving = spec.columns.filter((column) => !bookkeeping.has(column.name));
+  const moved = moving.length ? moving.map((column) => `(${changed(column)})`).join(' OR ') : 'false';
   const deleteDate = spec.deleteDate ? q(spec.deleteDate) : undefined;
-  const action = deleteDate
-    ? `    IF OLD.${deleteDate} IS NULL AND NEW.${deleteDate} IS NOT NULL THEN act := 'soft_delete';\n` +
-      `    ELSIF OLD.${deleteDate} IS NOT NULL AND NEW.${deleteDate} IS NULL THEN act := 'restore';\n` +
-      `    END IF;`
-    : '';
-  const insert = (id: string, action: string, oldValues: string, newValues: string, metadata: string) =>
-    `INSERT INTO ${q(spec.auditTable)} (entity_type, entity_id, action, old_values, new_values, user_id, user_type, metadata, transaction_id, created_at)\n` +
-    `    VALUES (${literal(spec.table)}, ${id}, ${action}, ${oldValues}, ${newValues},\n` +
-    `      COALESCE(ctx->>'user_id', session_user::text), COALESCE(ctx->>'user_type', 'database'), ${metadata},\n` +
-    `      COALESCE(ctx->>'transaction_id', 'db-' || txid_current()::text), clock_timestamp());`;
-  const metadata = `NULLIF(ctx->'metadata', 'null'::jsonb)`;
+  const act =
+    `CASE WHEN n.${ORDINAL} IS NULL THEN 'delete' WHEN o.${ORDINAL} IS NULL THEN 'create'` +
+    (deleteDate
+      ? ` WHEN o.${deleteDate} IS NULL AND n.${deleteDate} IS NOT NULL THEN 'soft_delete'` +
+        ` WHEN o.${deleteDate} IS NOT NULL AND n.${deleteDate} IS NULL THEN 'restore'`
+      : '') +
+    ` ELSE 'update' END`;
+  const columns = `INSERT INTO ${q(spec.auditTable)} (entity_type, entity_id, action, old_values, new_values, user_id, user_type, metadata, transaction_id, created_at)`;
+  const context = `COALESCE(c.ctx->>'user_id', session_user::text), COALESCE(c.ctx->>'user_type', 'database')`;
+  const metadata = `NULLIF(c.ctx->'metadata', 'null'::jsonb)`;
+  const transaction = `COALESCE(c.ctx->>'transaction_id', 'db-' || txid_current()::text), clock_timestamp()`;
+  const ctx = `(SELECT NULLIF(current_setting('${CONTEXT_SETTING}', true), '')::jsonb AS ctx) c`;
+  const table = literal(spec.table);
   return `
 ${specComment(spec)}
-DECLARE
-  ctx jsonb := NULLIF(current_setting('${CONTEXT_SETTING}', true), '')::jsonb;
-  act text := 'update';
-  old_v jsonb := '{}'::jsonb;
-  new_v jsonb := '{}'::jsonb;
-  moved boolean := false;
 BEGIN
   IF TG_OP = 'TRUNCATE' THEN
-    ${insert(`'*'`, `'delete'`, 'NULL', 'NULL', `COALESCE(${metadata}, '{}'::jsonb) || '{"truncate": true}'::jsonb`)}
-    RETURN NULL;
+    ${columns}
+    SELECT ${table}, '*', 'delete', NULL, NULL, ${context},
+      COALESCE(${metadata}, '{}'::jsonb) || '{"truncate": true}'::jsonb, ${transaction}
+      FROM ${ctx};
   ELSIF TG_OP = 'INSERT' THEN
-    ${insert(entityId(spec, 'NEW'), `'create'`, 'NULL', object(spec.columns, 'NEW'), metadata)}
+    ${columns}
+    SELECT ${table}, ${entityId(spec, 'n')}, 'create', NULL, ${object(spec.columns, 'n')},
+      ${context}, ${metadata}, ${transaction}
+      FROM ${NEW_TABLE} n CROSS JOIN ${ctx};
   ELSIF TG_OP = 'DELETE' THEN
-    ${insert(entityId(spec, 'OLD'), `'delete'`, object(spec.columns, 'OLD'), 'NULL', metadata)}
+    ${columns}
+    SELECT ${table}, ${entityId(spec, 'o')}, 'delete', ${object(spec.columns, 'o')}, NULL,
+      ${context}, ${metadata}, ${transaction}
+      FROM ${OLD_TABLE} o CROSS JOIN ${ctx};
   ELSE
-${diffs.join('\n')}
-${action}
-    IF act = 'update' AND NOT moved THEN
-      RETURN NULL;
-    ELSIF act = 'soft_delete' THEN
-      old_v := ${object(spec.columns, 'OLD')};
-    ELSIF act = 'restore' THEN
-      old_v := ${object(spec.columns, 'OLD')};
-      new_v := ${object(spec.columns, 'NEW')};
-    END IF;
-    ${insert(entityId(spec, 'NEW'), 'act', `NULLIF(old_v, '{}'::jsonb)`, `NULLIF(new_v, '{}'::jsonb)`, metadata)}
+    -- Old and new rows are paired on the key. A row whose key the statement changed has no partner:
+    -- it is recorded as the delete of the old key and the create of the new one.
+    ${columns}
+    SELECT ${table},
+      CASE WHEN n.${ORDINAL} IS NULL THEN ${entityId(spec, 'o')} ELSE ${entityId(spec, 'n')} END,
+      a.act,
+      CASE a.act WHEN 'create' THEN NULL WHEN 'delete' THEN ${object(spec.columns, 'o')}
+        WHEN 'update' THEN NULLIF(${diff(spec.columns, 'o')}, '{}'::jsonb)
+        ELSE NULLIF(${object(spec.columns, 'o')}, '{}'::jsonb) END,
+      CASE a.act WHEN 'delete' THEN NULL WHEN 'create' THEN ${object(spec.columns, 'n')}
+        WHEN 'restore' THEN NULLIF(${object(spec.columns, 'n')}, '{}'::jsonb)
+        ELSE NULLIF(${diff(spec.columns, 'n')}, '{}'::jsonb) END,
+      ${context}, ${metadata}, ${transaction}
+      FROM ${numbered(OLD_TABLE)} o
+      FULL JOIN ${numbered(NEW_TABLE)} n ON ${keyJoin(spec)}
+      CROSS JOIN LATERAL (SELECT ${act} AS act) a
+      CROSS JOIN ${ctx}
+     WHERE a.act <> 'update' OR ${moved}
+     ORDER BY COALESCE(n.${ORDINAL}, o.${ORDINAL}), n.${ORDINAL} NULLS FIRST;
   END IF;
   RETURN NULL;
 END
@@ -127,30 +169,32 @@ export const postgresTriggers: TriggerDialect = {
   install(spec) {
     const table = q(spec.table);
     const fn = q(postgresFunctionName(spec.table));
+    const create = (name: string, event: string, transitions: string) =>
+      `CREATE TRIGGER ${name} AFTER ${event} ON ${table}${transitions} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`;
     return [
       JSON_HELPER,
       `CREATE OR REPLACE FUNCTION ${fn}() RETURNS trigger LANGUAGE plpgsql AS $audit$${functionBody(spec)}$audit$`,
-      `DROP TRIGGER IF EXISTS ${ROW_TRIGGER} ON ${table}`,
-      `CREATE TRIGGER ${ROW_TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON ${table} FOR EACH ROW EXECUTE FUNCTION ${fn}()`,
-      `DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${table}`,
-      `CREATE TRIGGER ${TRUNCATE_TRIGGER} AFTER TRUNCATE ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${fn}()`,
+      ...[LEGACY_ROW_TRIGGER, ...TRIGGERS].map((name) => `DROP TRIGGER IF EXISTS ${name} ON ${table}`),
+      create(INSERT_TRIGGER, 'INSERT', ` REFERENCING NEW TABLE AS ${NEW_TABLE}`),
+      create(UPDATE_TRIGGER, 'UPDATE', ` REFERENCING OLD TABLE AS ${OLD_TABLE} NEW TABLE AS ${NEW_TABLE}`),
+      create(DELETE_TRIGGER, 'DELETE', ` REFERENCING OLD TABLE AS ${OLD_TABLE}`),
+      create(TRUNCATE_TRIGGER, 'TRUNCATE', ''),
     ];
   },
   uninstall(table) {
     return [
-      `DROP TRIGGER IF EXISTS ${ROW_TRIGGER} ON ${q(table)}`,
-      `DROP TRIGGER IF EXISTS ${TRUNCATE_TRIGGER} ON ${q(table)}`,
+      ...[LEGACY_ROW_TRIGGER, ...TRIGGERS].map((name) => `DROP TRIGGER IF EXISTS ${name} ON ${q(table)}`),
       `DROP FUNCTION IF EXISTS ${q(postgresFunctionName(table))}()`,
     ];
   },
-  triggerNames: () => [ROW_TRIGGER, TRUNCATE_TRIGGER],
+  triggerNames: () => [...TRIGGERS],
   installedQuery: () => [
     `SELECT c.relname AS table_name, t.tgname AS trigger_name, p.prosrc AS body
        FROM pg_trigger t
        JOIN pg_class c ON c.oid = t.tgrelid
        JOIN pg_namespace n ON n.oid = c.relnamespace
        JOIN pg_proc p ON p.oid = t.tgfoid
-      WHERE NOT t.tgisinternal AND n.nspname = current_schema() AND t.tgname IN ($1, $2)`,
-    [ROW_TRIGGER, TRUNCATE_TRIGGER],
+      WHERE NOT t.tgisinternal AND n.nspname = current_schema() AND t.tgname IN ($1, $2, $3, $4, $5)`,
+    [LEGACY_ROW_TRIGGER, ...TRIGGERS],
   ],
 };
