@@ -351,9 +351,9 @@ export async function resolveDeferredInserts(queryRunner: QueryRunner): Promise<
   for (const insert of list) groups.set(insert.metadata, [...(groups.get(insert.metadata) ?? []), insert]);
   for (const [metadata, inserts] of groups) {
     const { reader, recorder } = inserts[0].capture;
-    const at = new Map<string, Date>();
+    const origin = new Map<string, DeferredInsert>();
     for (const insert of inserts) {
-      for (const id of insert.identifiers) at.set(idText(metadata, id), insert.at);
+      for (const id of insert.identifiers) origin.set(idText(metadata, id), insert);
     }
     const rows = await reader.byIdentifiers(
       metadata,
@@ -367,7 +367,10 @@ export async function resolveDeferredInserts(queryRunner: QueryRunner): Promise<
         entityId: row.entityId,
         before: null,
         after: row.values,
-        at: at.get(row.entityId) ?? inserts[0].at,
+        at: (origin.get(row.entityId) ?? inserts[0]).at,
+        // An id that cannot be matched to its statement takes the innermost depth: a rollback may
+        // then drop its row, but never keeps a row for an insert that was rolled back.
+        depth: origin.get(row.entityId)?.depth ?? Math.max(...inserts.map((insert) => insert.depth)),
       });
     }
   }

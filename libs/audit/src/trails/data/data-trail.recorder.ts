@@ -29,6 +29,12 @@ export interface RowChange {
   after: AuditValues | null;
   /** When the statement ran, if the row is recorded later (an insert read back at commit). */
   at?: Date;
+  /**
+   * The savepoint depth the statement ran at, if the row is recorded later: an insert inside a
+   * released savepoint read back inside a sibling savepoint belongs to the enclosing transaction,
+   * not to the sibling that may yet roll back.
+   */
+  depth?: number;
 }
 
 /** Where a change comes from: ORM capture reads whole rows; a hand-written entry may be partial. */
@@ -125,7 +131,7 @@ export class DataTrailRecorder {
       ),
       stamp: change.at ? { createdAt: change.at } : undefined,
     });
-    await this.record(queryRunner, entry);
+    await this.record(queryRunner, entry, change.depth);
   }
 
   /**
@@ -230,12 +236,12 @@ export class DataTrailRecorder {
   }
 
   /** Queues the entry on the caller's open transaction, or writes it now when there is none. */
-  private async record(queryRunner: QueryRunner, entry: StampedDataEntry | null): Promise<void> {
+  private async record(queryRunner: QueryRunner, entry: StampedDataEntry | null, depth?: number): Promise<void> {
     if (!entry) return;
     if (this.silenced.get(queryRunner)?.has(silenceKey(entry.entityType, entry.entityId))) return;
     if (queryRunner.isTransactionActive) {
       const queue = this.pending.get(queryRunner) ?? [];
-      queue.push({ depth: depthOf(queryRunner), entry });
+      queue.push({ depth: Math.min(depth ?? Infinity, depthOf(queryRunner)), entry });
       this.pending.set(queryRunner, queue);
       return;
     }
