@@ -7,7 +7,6 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { DiscoveryService, HttpAdapterHost, ModulesContainer } from '@nestjs/core';
-import type { Server } from 'node:http';
 import { AUDIT_API_TRAIL, AUDIT_DATA_TRAIL, AUDIT_OPTIONS, AUDIT_STORAGE } from '../options/audit.tokens';
 import type { ResolvedAuditOptions } from '../options/audit-options';
 import type { AuditStorage } from '../store/audit-storage';
@@ -19,7 +18,7 @@ import type { DataTrailRecorder } from '../trails/data/data-trail.recorder';
 import { type AxiosLike, hookAxios, isAxiosLike } from './axios/axios-trail.hook';
 import { hookFetch } from './fetch/fetch-trail.hook';
 import { attachDatabaseCapture } from './database/database-capture';
-import { attachServerTransactionId } from './http-server/transaction-id.server-hook';
+import { attachServerTransactionId, listeningServerOf } from './http-server/transaction-id.server-hook';
 import type { RawSqlPolicy } from './typeorm/raw-sql.guard';
 import { attachTypeOrmCapture } from './typeorm/typeorm-capture';
 
@@ -75,9 +74,9 @@ export class AuditInstrumentation implements OnModuleInit, BeforeApplicationShut
       const rawSql = (dataAudit as { rawSql?: RawSqlPolicy }).rawSql ?? 'warn';
       this.detachers.push(attachTypeOrmCapture(this.storage.dataSource, this.dataTrail, rawSql));
     }
-    const server = this.adapterHost.httpAdapter?.getHttpServer() as Server | undefined;
-    if (transaction.mount && typeof server?.prependListener === 'function') {
-      this.detachers.push(attachServerTransactionId(server, transaction.header, transaction.requestIdHeaders));
+    const server = listeningServerOf(this.adapterHost);
+    if (transaction.mount && server) {
+      this.detachers.push(attachServerTransactionId(server, transaction));
     }
     if (apiAudit.enabled) this.attachApiTrail();
   }

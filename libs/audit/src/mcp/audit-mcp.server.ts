@@ -4,6 +4,23 @@ import { z } from 'zod';
 import { DATA_ACTIONS, type ApiLog, type DataAction, type DataLog } from '../store/audit-entry';
 import type { AuditTrailReader } from './audit-trail-reader';
 
+/** The time window and paging both search tools take, with go-audit's names and limits. */
+const PAGE_WINDOW = {
+  date_from: z.string().optional().describe('RFC 3339 lower bound on created_at (inclusive).'),
+  date_to: z.string().optional().describe('RFC 3339 upper bound on created_at (inclusive).'),
+  limit: z.number().optional().describe('Rows to return (default 50, at most 500).'),
+  offset: z.number().optional().describe('Rows to skip, for paging.'),
+};
+
+function windowOf(args: { date_from?: string; date_to?: string; limit?: number; offset?: number }) {
+  return {
+    from: instant('date_from', args.date_from),
+    to: instant('date_to', args.date_to),
+    limit: clampLimit(args.limit, 50, 500),
+    offset: offsetOf(args.offset),
+  };
+}
+
 /**
  * The MCP server of the audit trail: go-audit's five read-only tools, with its names, arguments,
  * limits and JSON, so an assistant configured for one answers from the other's tables the same way.
@@ -26,10 +43,7 @@ export function createAuditMcpServer(reader: AuditTrailReader, version = '1'): M
         action: z.string().optional().describe('One of: create | update | delete | soft_delete | restore.'),
         user_id: z.string().optional().describe('Who made the change.'),
         transaction_id: z.string().optional().describe('Transaction ID linking related changes and calls.'),
-        date_from: z.string().optional().describe('RFC 3339 lower bound on created_at (inclusive).'),
-        date_to: z.string().optional().describe('RFC 3339 upper bound on created_at (inclusive).'),
-        limit: z.number().optional().describe('Rows to return (default 50, at most 500).'),
-        offset: z.number().optional().describe('Rows to skip, for paging.'),
+        ...PAGE_WINDOW,
       },
     },
     (args) =>
@@ -43,10 +57,7 @@ export function createAuditMcpServer(reader: AuditTrailReader, version = '1'): M
           action: (args.action || undefined) as DataAction | undefined,
           userId: args.user_id || undefined,
           transactionId: args.transaction_id || undefined,
-          from: instant('date_from', args.date_from),
-          to: instant('date_to', args.date_to),
-          limit: clampLimit(args.limit, 50, 500),
-          offset: offsetOf(args.offset),
+          ...windowOf(args),
         });
         return { count: logs.length, logs: logs.map(dataLogJson) };
       }),
@@ -63,10 +74,7 @@ export function createAuditMcpServer(reader: AuditTrailReader, version = '1'): M
         status_code: z.number().optional().describe('Exact HTTP status code (0 is ignored, as in go-audit).'),
         user_id: z.string().optional().describe('Who triggered the call.'),
         transaction_id: z.string().optional().describe('Transaction ID linking related calls and changes.'),
-        date_from: z.string().optional().describe('RFC 3339 lower bound on created_at (inclusive).'),
-        date_to: z.string().optional().describe('RFC 3339 upper bound on created_at (inclusive).'),
-        limit: z.number().optional().describe('Rows to return (default 50, at most 500).'),
-        offset: z.number().optional().describe('Rows to skip, for paging.'),
+        ...PAGE_WINDOW,
       },
     },
     (args) =>
@@ -76,10 +84,7 @@ export function createAuditMcpServer(reader: AuditTrailReader, version = '1'): M
           statusCode: args.status_code ? Math.trunc(args.status_code) : undefined,
           userId: args.user_id || undefined,
           transactionId: args.transaction_id || undefined,
-          from: instant('date_from', args.date_from),
-          to: instant('date_to', args.date_to),
-          limit: clampLimit(args.limit, 50, 500),
-          offset: offsetOf(args.offset),
+          ...windowOf(args),
         });
         return { count: logs.length, logs: logs.map(apiLogJson) };
       }),

@@ -11,6 +11,8 @@ import { AuditRetentionJob } from './audit-retention.job';
 import { AuditContext } from '../transaction/audit-context';
 import { TransactionIdInterceptor } from '../transaction/transaction-id.interceptor';
 import { mountTransactionMiddleware, transactionProviders } from './transaction.providers';
+import { HttpAdapterHost } from '@nestjs/core';
+import { listeningServerOf } from '../instrumentation/http-server/transaction-id.server-hook';
 import { AUDIT_OPTIONS, AUDIT_RAW_OPTIONS } from '../options/audit.tokens';
 import type {
   AuditModuleAsyncOptions,
@@ -28,10 +30,15 @@ import { AuditOptionsError, resolveAuditOptions } from '../options/audit-options
  */
 @Module({})
 export class AuditModule implements NestModule {
-  constructor(@Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions) {}
+  constructor(
+    @Inject(AUDIT_OPTIONS) private readonly options: ResolvedAuditOptions,
+    private readonly adapterHost: HttpAdapterHost,
+  ) {}
 
   configure(consumer: MiddlewareConsumer): void {
-    mountTransactionMiddleware(consumer, this.options);
+    // The scope opens in a listener on the Node server (AuditInstrumentation); the middleware is the
+    // fallback for an application without one.
+    if (!listeningServerOf(this.adapterHost)) mountTransactionMiddleware(consumer, this.options);
   }
 
   static forRoot(options: AuditModuleOptions): DynamicModule {

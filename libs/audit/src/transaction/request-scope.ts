@@ -1,4 +1,4 @@
-import type { ClsService } from 'nestjs-cls';
+import { type ClsService, ContextClsStoreMap } from 'nestjs-cls';
 import { CLS_REQUEST, CLS_REQUEST_METADATA, CLS_TRANSACTION_ID } from './scope-keys';
 import type { ResolvedTransactionOptions } from '../options/audit-options';
 import {
@@ -66,6 +66,27 @@ export function decideTransactionId(
     exposeTransactionHeader(request, (response?.raw ?? response) as ExposableResponse | undefined, header);
   }
   return transactionId;
+}
+
+/**
+ * Opens the request's scope as the Node server receives it. Express and Fastify answer a request in
+ * their own 'request' listener, which Node calls right after this one in the same synchronous emit,
+ * so entering the store here puts everything that serves the request in it (body parser, guards,
+ * handlers, filters, and what they start). Each request enters a fresh store: a kept-alive socket's
+ * previous request must not lend it its values. This costs a fraction of a Nest middleware mounted
+ * on every route, which the module then does not mount.
+ */
+export function enterRequestScope(
+  cls: ClsService,
+  request: HttpRequestLike,
+  response: HttpResponseLike,
+  options: ResolvedTransactionOptions,
+): void {
+  const transactionId = decideTransactionId(request, response, options.header, options.requestIdHeaders);
+  cls.enterWith({});
+  seedRequestScope(cls, request, transactionId, options);
+  // An application-mounted ClsMiddleware, ClsGuard or ClsInterceptor then enters this store.
+  ContextClsStoreMap.setByRaw(request, cls.get());
 }
 
 /** Fills the current scope for one HTTP request. */

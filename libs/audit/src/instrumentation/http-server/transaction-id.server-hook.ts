@@ -1,23 +1,31 @@
+import type { HttpAdapterHost } from '@nestjs/core';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { decideTransactionId } from '../../transaction/request-scope';
+import { ClsServiceManager } from 'nestjs-cls';
+import type { ResolvedTransactionOptions } from '../../options/audit-options';
+import { enterRequestScope } from '../../transaction/request-scope';
 
 /**
- * Decides each request's transaction ID, and sets the response header, as the Node server receives
- * it. Express runs its body parser (and any `app.use()` middleware) before Nest's route middleware,
- * so a malformed JSON body is answered before TransactionIdMiddleware runs; this listener still puts
- * the ID on that answer, and the middleware then opens the scope with the same ID.
- * Returns the function that removes the listener again.
+ * Opens each request's transaction-ID scope, and sets the response header, as the Node server
+ * receives it, before Express or Fastify see the request: a malformed JSON body answered by the body
+ * parser, a guard's 401 and a 404 all carry the ID, and every row written while serving the request
+ * is stamped with it. Returns the function that removes the listener again.
  */
-export function attachServerTransactionId(
-  server: Server,
-  header: string,
-  requestIdHeaders: readonly string[] = [],
-): () => void {
+export function attachServerTransactionId(server: Server, options: ResolvedTransactionOptions): () => void {
+  const cls = ClsServiceManager.getClsService();
   const listener = (request: IncomingMessage, response: ServerResponse): void => {
-    decideTransactionId(request, response, header, requestIdHeaders);
+    enterRequestScope(cls, request, response, options);
   };
   server.prependListener('request', listener);
   return () => {
     server.removeListener('request', listener);
   };
+}
+
+/**
+ * The Node server the application answers on, if it has one this listener can be attached to (not
+ * a serverless handler or a microservice): without one the module mounts TransactionIdMiddleware.
+ */
+export function listeningServerOf(adapterHost: HttpAdapterHost | undefined): Server | undefined {
+  const server = adapterHost?.httpAdapter?.getHttpServer?.() as Server | undefined;
+  return typeof server?.prependListener === 'function' ? server : undefined;
 }

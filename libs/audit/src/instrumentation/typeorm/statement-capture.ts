@@ -11,7 +11,7 @@ import {
 // Not re-exported from typeorm's index; softDelete(), restore(), softRemove() and recover() build one.
 import { SoftDeleteQueryBuilder } from 'typeorm/query-builder/SoftDeleteQueryBuilder';
 import type { DataAction } from '../../store/audit-entry';
-import type { DataTrailRecorder } from '../../trails/data/data-trail.recorder';
+import type { DataTrailRecorder, RowScope } from '../../trails/data/data-trail.recorder';
 import { toAuditValue } from '../../trails/data/column-values';
 import { KEYS_PER_STATEMENT, RowReader, type StoredRow, keyCondition } from './row-reader';
 
@@ -315,6 +315,7 @@ interface DeferredInsert {
   identifiers: ObjectLiteral[];
   depth: number;
   at: Date;
+  scope: RowScope;
 }
 
 const deferredInserts = new WeakMap<QueryRunner, DeferredInsert[]>();
@@ -323,7 +324,7 @@ function depthOf(queryRunner: QueryRunner): number {
   return (queryRunner as unknown as { transactionDepth?: number }).transactionDepth ?? 1;
 }
 
-function deferInsert(queryRunner: QueryRunner, insert: Omit<DeferredInsert, 'depth' | 'at'>): void {
+function deferInsert(queryRunner: QueryRunner, insert: Omit<DeferredInsert, 'depth' | 'at' | 'scope'>): void {
   // A row written while its entity is left unrecorded (applyRestore) is decided now, not at commit.
   const { recorder } = insert.capture;
   const table = insert.metadata.tableName;
@@ -332,7 +333,7 @@ function deferInsert(queryRunner: QueryRunner, insert: Omit<DeferredInsert, 'dep
   );
   if (insert.identifiers.length === 0) return;
   const list = deferredInserts.get(queryRunner) ?? [];
-  list.push({ ...insert, depth: depthOf(queryRunner), at: new Date() });
+  list.push({ ...insert, depth: depthOf(queryRunner), at: new Date(), scope: recorder.scopeNow() });
   deferredInserts.set(queryRunner, list);
 }
 
@@ -371,6 +372,7 @@ export async function resolveDeferredInserts(queryRunner: QueryRunner): Promise<
         // An id that cannot be matched to its statement takes the innermost depth: a rollback may
         // then drop its row, but never keeps a row for an insert that was rolled back.
         depth: origin.get(row.entityId)?.depth ?? Math.max(...inserts.map((insert) => insert.depth)),
+        scope: (origin.get(row.entityId) ?? inserts[0]).scope,
       });
     }
   }

@@ -35,6 +35,15 @@ export interface RowChange {
    * not to the sibling that may yet roll back.
    */
   depth?: number;
+  /** Who and which request the row belongs to, taken when the statement ran (see `scopeNow`). */
+  scope?: RowScope;
+}
+
+/** What the current scope says about a row: its user, request metadata and transaction ID. */
+export interface RowScope {
+  user: { id: string; type: string };
+  metadata: Record<string, unknown> | null;
+  transactionId: string | undefined;
 }
 
 /** Where a change comes from: ORM capture reads whole rows; a hand-written entry may be partial. */
@@ -50,6 +59,8 @@ interface ChangeInput {
   bookkeeping: readonly string[];
   /** The stamp fields a hand-written entry may set itself. */
   stamp?: Pick<DataEntry, 'userId' | 'userType' | 'metadata' | 'transactionId' | 'createdAt'>;
+  /** The scope to stamp with instead of the current one. */
+  scope?: RowScope;
 }
 
 function silenceKey(entityType: string, entityId: string): string {
@@ -130,6 +141,7 @@ export class DataTrailRecorder {
         (name): name is string => name !== undefined,
       ),
       stamp: change.at ? { createdAt: change.at } : undefined,
+      scope: change.scope,
     });
     await this.record(queryRunner, entry, change.depth);
   }
@@ -202,24 +214,42 @@ export class DataTrailRecorder {
         break;
     }
     if (this.options.skipOldValues && input.action !== 'delete') oldValues = null;
-    return this.stamp({
-      entityType: input.entityType,
-      entityId: input.entityId,
-      action: input.action,
-      oldValues,
-      newValues,
-      ...input.stamp,
-    });
+    return this.stamp(
+      {
+        entityType: input.entityType,
+        entityId: input.entityId,
+        action: input.action,
+        oldValues,
+        newValues,
+        ...input.stamp,
+      },
+      input.scope,
+    );
   }
 
   /** Completes an entry with user, request metadata, transaction ID and time. */
-  private stamp(entry: DataEntry): StampedDataEntry {
+  /**
+   * The current scope, for a row recorded later than its statement ran (an insert read back at
+   * commit): on SQLite concurrent requests share one connection, so the commit may run in another
+   * request's scope.
+   */
+  scopeNow(): RowScope {
+    return {
+      user: this.context.user(),
+      metadata: this.context.requestMetadata(),
+      transactionId: this.context.transactionId(),
+    };
+  }
+
+  private stamp(entry: DataEntry, scope?: RowScope): StampedDataEntry {
     if (entry.transactionId && !isSafeTransactionId(entry.transactionId)) {
       // Same rule as for a header: the column holds 100 characters and the ID ends up in logs and URLs.
       throw new Error('nestjs-audit-trail: transactionId must be 1 to 100 characters from A-Z a-z 0-9 _ . : -');
     }
-    const user = entry.userId ? { id: entry.userId, type: entry.userType ?? 'user' } : this.context.user();
-    const requestMetadata = this.context.requestMetadata();
+    const user = entry.userId
+      ? { id: entry.userId, type: entry.userType ?? 'user' }
+      : (scope?.user ?? this.context.user());
+    const requestMetadata = scope ? scope.metadata : this.context.requestMetadata();
     const metadata = requestMetadata || entry.metadata ? { ...requestMetadata, ...entry.metadata } : null;
     return {
       entityType: entry.entityType,
@@ -230,7 +260,7 @@ export class DataTrailRecorder {
       userId: user.id,
       userType: user.type,
       metadata,
-      transactionId: entry.transactionId || this.context.transactionId() || '',
+      transactionId: entry.transactionId || (scope ? scope.transactionId : this.context.transactionId()) || '',
       createdAt: entry.createdAt ?? new Date(),
     };
   }
