@@ -25,6 +25,11 @@ export interface AuditDialect {
   readTime(value: unknown): Date;
   /** Whether `SELECT ... FOR UPDATE` exists, to hold a pre-image steady until the write. */
   readonly rowLock: boolean;
+  /**
+   * An expression giving a time value's microseconds as six digits, where the database keeps more
+   * than JavaScript's milliseconds; undefined where it does not (SQLite stores what was written).
+   */
+  microseconds?(expression: string): string;
   /** `LIMIT/OFFSET` clause; either may be absent. */
   limitOffset(limit?: number, offset?: number): string;
   /**
@@ -142,6 +147,7 @@ function limitOffsetClause(limit: number | undefined, offset: number | undefined
 const postgres: AuditDialect = {
   name: 'postgres',
   rowLock: true,
+  microseconds: (expression) => `to_char(${expression}, 'US')`,
   quote: (identifier) => `"${identifier}"`,
   placeholder: (index) => `$${index}`,
   jsonText: (column) => `${column}::text`,
@@ -177,6 +183,7 @@ const postgres: AuditDialect = {
 const mysql: AuditDialect = {
   name: 'mysql',
   rowLock: true,
+  microseconds: (expression) => `DATE_FORMAT(${expression}, '%f')`,
   quote: (identifier) => `\`${identifier}\``,
   placeholder: () => '?',
   // MariaDB's JSON is LONGTEXT already; CAST makes MySQL's native JSON come back as text as well.

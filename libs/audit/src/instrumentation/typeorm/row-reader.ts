@@ -8,6 +8,7 @@ import {
   type ValueTransformer,
 } from 'typeorm';
 import type { AuditValues } from '../../store/audit-entry';
+import { type AuditDialect, dialectFor } from '../../store/audit-dialect';
 import { toAuditValue } from '../../trails/data/column-values';
 
 type ColumnMetadata = EntityMetadata['columns'][number];
@@ -44,7 +45,11 @@ function transformTo(transformer: ValueTransformer | ValueTransformer[], value: 
  * the side the trail keeps. Every column is read, foreign keys and defaults included.
  */
 export class RowReader {
-  constructor(private readonly dataSource: DataSource) {}
+  private readonly dialect: AuditDialect;
+
+  constructor(private readonly dataSource: DataSource) {
+    this.dialect = dialectFor(dataSource.options.type);
+  }
 
   /** Rows matching the WHERE of `statement` (an update, delete or soft-delete builder), optionally locked. */
   async matching(
@@ -133,7 +138,7 @@ export class RowReader {
   ): Promise<StoredRow[]> {
     const columns = storedColumns(metadata);
     const escapedAlias = select.escape(alias);
-    const sub = this.subMillisecond();
+    const sub = this.dialect.microseconds;
     columns.forEach((column, index) => {
       const expression = `${escapedAlias}.${select.escape(column.databaseName)}`;
       if (index === 0) select.select(expression, 'c0');
@@ -141,7 +146,7 @@ export class RowReader {
       // JavaScript dates stop at milliseconds; the stored microseconds are read beside them.
       if (sub && this.keepsMicroseconds(column)) select.addSelect(sub(expression), `u${index}`);
     });
-    if (lock && this.locks()) select.setLock('pessimistic_write');
+    if (lock && this.dialect.rowLock) select.setLock('pessimistic_write');
     const raws: ObjectLiteral[] = await select.getRawMany();
     const primaryIndexes = metadata.primaryColumns.map((primary) => columns.indexOf(primary));
     return raws.map((raw) => {
@@ -173,26 +178,13 @@ export class RowReader {
     return toAuditValue(value);
   }
 
-  /** How this database gives the microseconds of a time value as six digits, where it keeps them. */
-  private subMillisecond(): ((expression: string) => string) | undefined {
-    const type: string = this.dataSource.options.type;
-    if (type === 'postgres') return (expression) => `to_char(${expression}, 'US')`;
-    if (type === 'mysql' || type === 'mariadb') return (expression) => `DATE_FORMAT(${expression}, '%f')`;
-    return undefined;
-  }
-
   /** Time columns declared with more than millisecond precision (PostgreSQL's default is microseconds). */
   private keepsMicroseconds(column: ColumnMetadata): boolean {
     const type = String(this.dataSource.driver.normalizeType(column)).toLowerCase();
     if (!/^(timestamp|datetime|time)/.test(type) || type === 'time' || type.startsWith('time ')) return false;
-    const precision = column.precision ?? (this.dataSource.options.type === 'postgres' ? 6 : 0);
+    // PostgreSQL's timestamps keep microseconds unless told otherwise; MySQL's DATETIME keeps seconds.
+    const precision = column.precision ?? (this.dialect.name === 'postgres' ? 6 : 0);
     return precision > 3;
-  }
-
-  /** SQLite has no row locks (one writer at a time); the others lock what they read with FOR UPDATE. */
-  private locks(): boolean {
-    const type: string = this.dataSource.options.type;
-    return !['better-sqlite3', 'sqlite', 'capacitor', 'sqljs', 'cordova', 'expo', 'react-native'].includes(type);
   }
 }
 
