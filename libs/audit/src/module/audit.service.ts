@@ -17,7 +17,6 @@ import { type TransactionTrail, mergeTimeline } from '../queries/transaction-tra
 import { type PurgeOptions, type PurgeResult, purgeAuditTrails } from '../queries/purge/audit-purge';
 import { acceptTransactionId, isSafeTransactionId } from '../transaction/transaction-id';
 import { checkApiLogFilter, checkDataLogFilter, checkPurgeOptions } from '../queries/query-filters';
-import { checkDataEntry } from '../trails/data/data-entry.validation';
 
 /** The audit trail's public API: record by hand, query, and run work under a transaction ID. */
 @Injectable()
@@ -37,7 +36,7 @@ export class AuditService {
    */
   async recordDataChange(entry: DataEntry, manager?: EntityManager): Promise<boolean> {
     this.requireTrail('dataAudit');
-    return this.dataTrail.recordEntry(checkDataEntry(entry), manager);
+    return this.dataTrail.recordEntry(entry, manager);
   }
 
   /** Data-trail rows matching the filter, newest first; page by limit/offset or by `beforeId` (see `nextCursor`). */

@@ -5,8 +5,9 @@ import type { AuditValues, DataAction, DataEntry } from '../../store/audit-entry
 import type { DataLogStore, StampedDataEntry } from '../../store/data-log.store';
 import type { SqlExecutor } from '../../store/sql-executor';
 import type { AuditContext } from '../../transaction/audit-context';
-import { isSafeTransactionId, newTransactionId } from '../../transaction/transaction-id';
+import { newTransactionId } from '../../transaction/transaction-id';
 import { diffValues, withoutFields } from './data-diff';
+import { checkDataEntry } from './data-entry.validation';
 
 interface PendingEntry {
   /** Transaction depth the change happened at; a rolled-back savepoint drops its own entries. */
@@ -71,8 +72,6 @@ function depthOf(queryRunner: QueryRunner): number {
   // TypeORM keeps the savepoint depth in a protected field; releases before 0.3.13 have none (no nesting).
   return (queryRunner as unknown as { transactionDepth?: number }).transactionDepth ?? 1;
 }
-
-const ACTIONS: readonly DataAction[] = ['create', 'update', 'delete', 'soft_delete', 'restore'];
 
 /**
  * The data trail's single entry point. ORM capture (`recordRow`), `AuditService.recordDataChange`
@@ -151,8 +150,8 @@ export class DataTrailRecorder {
    * rules. Returns false when the rules leave nothing to record (an excluded entity, an update that
    * changed nothing that is recorded).
    */
-  async recordEntry(entry: DataEntry, manager?: EntityManager): Promise<boolean> {
-    checkEntry(entry);
+  async recordEntry(input: DataEntry, manager?: EntityManager): Promise<boolean> {
+    const entry = checkDataEntry(input);
     if (this.isExcludedType(entry.entityType)) {
       throw new Error(`nestjs-audit-trail: entity type "${entry.entityType}" is excluded from the data trail`);
     }
@@ -242,10 +241,6 @@ export class DataTrailRecorder {
   }
 
   private stamp(entry: DataEntry, scope?: RowScope): StampedDataEntry {
-    if (entry.transactionId && !isSafeTransactionId(entry.transactionId)) {
-      // Same rule as for a header: the column holds 100 characters and the ID ends up in logs and URLs.
-      throw new Error('nestjs-audit-trail: transactionId must be 1 to 100 characters from A-Z a-z 0-9 _ . : -');
-    }
     const user = entry.userId
       ? { id: entry.userId, type: entry.userType ?? 'user' }
       : (scope?.user ?? this.context.user());
@@ -378,22 +373,5 @@ export class DataTrailRecorder {
       this.excludedColumns.set(metadata, excluded);
     }
     return excluded;
-  }
-}
-
-/** A hand-written entry is checked like any other untrusted input before it can become a row. */
-function checkEntry(entry: DataEntry): void {
-  if (!entry || typeof entry !== 'object') throw new Error('nestjs-audit-trail: recordDataChange needs an entry');
-  if (!ACTIONS.includes(entry.action)) {
-    throw new Error(`nestjs-audit-trail: action must be one of ${ACTIONS.join(', ')} (got ${String(entry.action)})`);
-  }
-  for (const [field, max] of [
-    ['entityType', 100],
-    ['entityId', 100],
-  ] as const) {
-    const value = entry[field];
-    if (typeof value !== 'string' || value === '' || value.length > max) {
-      throw new Error(`nestjs-audit-trail: ${field} must be a string of 1 to ${max} characters`);
-    }
   }
 }
