@@ -87,6 +87,7 @@ export class DataTrailRecorder {
   private readonly logger = new Logger('AuditTrail');
   private readonly pending = new WeakMap<QueryRunner, PendingEntry[]>();
   private readonly excludedColumns = new WeakMap<EntityMetadata, ReadonlySet<string>>();
+  private readonly audited = new WeakMap<EntityMetadata, boolean>();
   /** Entities (by `silenceKey`) whose changes on a query runner are not recorded: see `withoutRecording`. */
   private readonly silenced = new WeakMap<QueryRunner, Set<string>>();
 
@@ -104,11 +105,16 @@ export class DataTrailRecorder {
 
   /** Whether rows of this entity (or join table) are recorded at all. */
   audits(metadata: EntityMetadata): boolean {
-    return (
-      metadata.tableName !== this.store.tableName &&
-      !this.isExcludedType(metadata.tableName) &&
-      metadata.primaryColumns.length > 0
-    );
+    // Asked for every statement TypeORM runs; an entity's answer never changes once it is built.
+    let audited = this.audited.get(metadata);
+    if (audited === undefined) {
+      audited =
+        metadata.tableName !== this.store.tableName &&
+        !this.isExcludedType(metadata.tableName) &&
+        metadata.primaryColumns.length > 0;
+      this.audited.set(metadata, audited);
+    }
+    return audited;
   }
 
   /**
