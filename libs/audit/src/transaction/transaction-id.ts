@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomFillSync } from 'node:crypto';
 
 /** A generated transaction ID: UTC second, a dash, 128 random bits as lowercase hex. */
 export const TRANSACTION_ID_PATTERN = /^\d{8}T\d{6}-[0-9a-f]{32}$/;
@@ -16,7 +16,23 @@ const SAFE_TRANSACTION_ID = /^[A-Za-z0-9_.:-]{1,100}$/;
 export function newTransactionId(now: Date = new Date()): string {
   // toISOString is always UTC, whatever the process time zone.
   const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '');
-  return `${stamp}-${randomBytes(16).toString('hex')}`;
+  return `${stamp}-${randomHex16()}`;
+}
+
+// A request without an ID gets a fresh one: the random bytes are drawn 256 IDs at a time (as
+// crypto.randomUUID does), since one system call per request showed in the request path's profile.
+// Each byte is handed out once.
+const pool = Buffer.alloc(16 * 256);
+let offset = pool.length;
+
+function randomHex16(): string {
+  if (offset === pool.length) {
+    randomFillSync(pool);
+    offset = 0;
+  }
+  const hex = pool.toString('hex', offset, offset + 16);
+  offset += 16;
+  return hex;
 }
 
 /** Whether an ID that came from outside may be stored as sent. */
