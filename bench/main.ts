@@ -55,6 +55,8 @@ const CASES: readonly BenchCase[] = [
 
 const USAGE = `usage: npm run bench -- [--quick] [--only <case>[,<case>...]] [--dialect <${DIALECTS.join('|')}>]
   --quick     smaller sizes and shorter runs (under 3 minutes); writes bench/results/quick.json
+  a full run writes bench/results/latest.json; a run narrowed by --only or --dialect writes
+  bench/results/partial.json, so the committed full-run figures are never replaced by a part of them
   --only      cases: ${CASES.map((c) => c.name).join(', ')}
   --dialect   run the multi-dialect cases on this dialect only, and the PostgreSQL-by-default ones on it`;
 
@@ -103,6 +105,12 @@ function repositoryRoot(): string {
   return folder;
 }
 
+/** Only a full run (every case, every dialect, full sizes) writes latest.json, the file that is committed. */
+export function resultsFile(quick: boolean, partial: boolean): string {
+  if (quick) return 'quick.json';
+  return partial ? 'partial.json' : 'latest.json';
+}
+
 async function main(): Promise<number> {
   const args = parseArgs(process.argv.slice(2));
   const started = Date.now();
@@ -143,9 +151,11 @@ async function main(): Promise<number> {
 
   const results = resolveTargets(rows);
   console.log(`\n${formatTable(results)}\n`);
-  const file = join(repositoryRoot(), 'bench', 'results', args.quick ? 'quick.json' : 'latest.json');
+  const partial = Boolean(args.only || args.dialect);
+  const file = join(repositoryRoot(), 'bench', 'results', resultsFile(args.quick, partial));
   writeResults(file, resultsOf(results, machineOf(servers.postgres, servers.mariadb)));
-  console.log(`${elapsed()} wrote ${relative(process.cwd(), file) || file}${args.quick ? ' (quick run)' : ''}`);
+  const kind = [args.quick && 'quick', partial && 'partial'].filter(Boolean).join(', ');
+  console.log(`${elapsed()} wrote ${relative(process.cwd(), file) || file}${kind ? ` (${kind} run)` : ''}`);
   return failures === 0 ? 0 : 1;
 }
 
