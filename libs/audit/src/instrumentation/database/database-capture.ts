@@ -107,30 +107,66 @@ interface MysqlConnection {
   query(sql: string, callback: (error: unknown) => void): unknown;
 }
 
+/** A write of the context (`?` is the JSON) or of its clearing, in the forms MariaDB and MySQL both read. */
+const SET_CONTEXT = `SET ${CONTEXT_VARIABLE} = ?`;
+const CLEAR_CONTEXT = `SET ${CONTEXT_VARIABLE} = NULL`;
+
 /**
- * MariaDB/MySQL: a user variable lives as long as the session, so it is set after the transaction
- * starts and cleared as soon as it ends. The clearing statement is queued on the connection before
- * the connection goes back to the pool (mysql2 runs a connection's commands in order), so the
- * next borrower's first statement finds it cleared without the caller waiting for it.
+ * MariaDB/MySQL: a user variable lives as long as the session, so it is set when the transaction
+ * starts and cleared when it ends. On MariaDB both ride in the statement they belong to, as one
+ * anonymous compound statement (`BEGIN NOT ATOMIC START TRANSACTION; SET ...; END`, and the same
+ * around COMMIT or ROLLBACK), so the context costs no round trip of its own. MySQL has no anonymous
+ * compound statements: there the variable is set by one statement after START TRANSACTION, and
+ * cleared by one queued on the connection before it goes back to the pool (mysql2 runs a
+ * connection's commands in order), so the next borrower finds it cleared without anyone waiting for it.
+ * Whichever way, a connection that ends a transaction, or is released, without the clearing
+ * having run gets it queued then: a pooled connection never carries one scope's context into another.
  */
 function mariadbHooks(context: AuditContext): DialectHooks {
   const carrying = new WeakSet<QueryRunner>();
+  // Which server this is, read once on the runner that asks (a second connection could wait on a
+  // pool that this runner exhausts): MariaDB's VERSION() says so, MySQL's does not.
+  let compound: boolean | undefined;
+  const compoundStatements = async (runner: QueryRunner, original: Patch): Promise<boolean> => {
+    if (compound === undefined) {
+      try {
+        const rows: Array<{ version?: unknown }> = await original.query.call(runner, 'SELECT VERSION() AS version');
+        compound = /mariadb/i.test(String(rows[0]?.version ?? ''));
+      } catch {
+        return false; // asked again next time; the transaction itself reports what is wrong with the connection
+      }
+    }
+    return compound;
+  };
+  const pending = new WeakMap<QueryRunner, string>();
   const clear = (runner: QueryRunner) => {
     if (!carrying.has(runner)) return;
     carrying.delete(runner);
     const connection = (runner as unknown as { databaseConnection?: MysqlConnection }).databaseConnection;
-    connection?.query(`SET ${CONTEXT_VARIABLE} = NULL`, () => undefined);
+    connection?.query(CLEAR_CONTEXT, () => undefined);
   };
-  const set = async (runner: QueryRunner, original: Patch) => {
+  const set = async (runner: QueryRunner, original: Patch, json = contextJson(context)) => {
     carrying.add(runner);
-    await original.query.call(runner, `SET ${CONTEXT_VARIABLE} = ?`, [contextJson(context)]);
+    await original.query.call(runner, SET_CONTEXT, [json]);
   };
   return {
     wrap(runner, original, active) {
       runner.startTransaction = async (isolationLevel) => {
         const outermost = active() && !runner.isTransactionActive;
-        await original.startTransaction.call(runner, isolationLevel);
-        if (outermost) await set(runner, original);
+        if (!outermost) return original.startTransaction.call(runner, isolationLevel);
+        const json = contextJson(context);
+        const riding = await compoundStatements(runner, original);
+        if (riding) pending.set(runner, json);
+        let rode: boolean;
+        try {
+          await original.startTransaction.call(runner, isolationLevel);
+        } finally {
+          // The query hook below takes the context off `pending` when it puts it in START TRANSACTION.
+          rode = riding && !pending.has(runner);
+          pending.delete(runner);
+        }
+        // MySQL, or a TypeORM that opens its transactions some other way: a statement of its own.
+        if (!rode) await set(runner, original, json);
       };
       const ending = (end: End) => async () => {
         try {
@@ -146,6 +182,23 @@ function mariadbHooks(context: AuditContext): DialectHooks {
         return original.release.call(runner);
       };
       runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
+        const json = pending.get(runner);
+        if (json !== undefined && sql === 'START TRANSACTION' && !parameters?.length) {
+          pending.delete(runner);
+          // Carrying from before the statement is sent: if it fails half-way, the clearing still follows.
+          carrying.add(runner);
+          return original.query.call(runner, `BEGIN NOT ATOMIC ${sql}; ${SET_CONTEXT}; END`, [json], structured);
+        }
+        if (compound && carrying.has(runner) && (sql === 'COMMIT' || sql === 'ROLLBACK') && !parameters?.length) {
+          const result = await original.query.call(
+            runner,
+            `BEGIN NOT ATOMIC ${sql}; ${CLEAR_CONTEXT}; END`,
+            [],
+            structured,
+          );
+          carrying.delete(runner);
+          return result;
+        }
         if (!active() || runner.isTransactionActive || !isWriteStatement(sql)) {
           return original.query.call(runner, sql, parameters, structured);
         }

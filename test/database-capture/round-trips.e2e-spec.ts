@@ -1,0 +1,96 @@
+import type { DataSource } from 'typeorm';
+import { CONTEXT_VARIABLE } from '../../libs/audit/src/store/triggers/trigger-dialect';
+import { Product } from '../support/product.entity';
+import { createTestApp, describeEachDialect, type TestApp } from '../support/test-app';
+import { databaseCapture } from './support';
+
+/**
+ * Every statement that reaches the database driver while `work` runs. PostgreSQL and MariaDB: the
+ * query runner's own `query` (below the module's hooks, which call it); SQLite: the connection's `prepare`.
+ */
+async function statementsOf(dataSource: DataSource, work: () => Promise<unknown>): Promise<string[]> {
+  const seen: string[] = [];
+  if (dataSource.options.type === 'better-sqlite3') {
+    const connection = (dataSource.driver as unknown as { databaseConnection: { prepare(sql: string): unknown } })
+      .databaseConnection;
+    const prepare = connection.prepare;
+    connection.prepare = function (this: unknown, sql: string) {
+      seen.push(sql);
+      return prepare.call(this, sql);
+    };
+    try {
+      await work();
+    } finally {
+      connection.prepare = prepare;
+    }
+    return seen;
+  }
+  const prototype = Object.getPrototypeOf(dataSource.driver.createQueryRunner('master')) as {
+    query(this: unknown, sql: string, ...rest: unknown[]): Promise<unknown>;
+  };
+  const query = prototype.query;
+  prototype.query = function (this: unknown, sql: string, ...rest: unknown[]) {
+    seen.push(sql);
+    return query.call(this, sql, ...rest);
+  };
+  try {
+    await work();
+  } finally {
+    prototype.query = query;
+  }
+  return seen;
+}
+
+describeEachDialect('database capture: the context costs no round trip of its own', (dialect) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await createTestApp({ dialect, entities: [Product], audit: databaseCapture(), poolSize: 1 });
+    // The first transaction on MariaDB reads the server's version once; the cases measure the ones after.
+    await t.dataSource.getRepository(Product).save({ name: 'warm-up', price: 1 });
+  });
+  afterAll(() => t?.close());
+
+  it('a save sends the statements it sends unaudited, the context riding in the first and cleared by the last', async () => {
+    const statements = await statementsOf(t.dataSource, () =>
+      t.dataSource.getRepository(Product).save({ name: 'one', price: 2 }),
+    );
+    if (dialect === 'sqlite') {
+      // The triggers ask the connection's function for the context: no statement carries it.
+      expect(statements.filter((statement) => /audit_trail|\bSET\b|ATTACH/i.test(statement))).toEqual([]);
+      expect(statements.filter((statement) => /^INSERT INTO/.test(statement))).toHaveLength(1);
+      return;
+    }
+    expect(statements).toHaveLength(3);
+    expect(statements[1]).toMatch(/^INSERT INTO/);
+    if (dialect === 'postgres') {
+      expect(statements[0]).toMatch(/^START TRANSACTION; SELECT set_config\('audit_trail\.context', E'\{/);
+      expect(statements[2]).toBe('COMMIT');
+    } else if (dialect === 'mariadb') {
+      expect(statements[0]).toBe(`BEGIN NOT ATOMIC START TRANSACTION; SET ${CONTEXT_VARIABLE} = ?; END`);
+      expect(statements[2]).toBe(`BEGIN NOT ATOMIC COMMIT; SET ${CONTEXT_VARIABLE} = NULL; END`);
+    }
+    const [row] = await t.audit.query({ entityType: 'products', entityId: String((await lastProduct(t)).id) });
+    expect(row).toMatchObject({ action: 'create', userType: 'system' });
+  });
+
+  it('a transaction that rolls back leaves no row and no context on its connection', async () => {
+    const before = await t.audit.query({ entityType: 'products' });
+    await expect(
+      t.dataSource.transaction(async (manager) => {
+        await manager.save(Product, { name: 'rolled back', price: 3 });
+        throw new Error('business rule');
+      }),
+    ).rejects.toThrow('business rule');
+    expect(await t.audit.query({ entityType: 'products' })).toHaveLength(before.length);
+    if (dialect === 'mariadb') {
+      // A pool of one: this is the connection the transaction ran on.
+      expect(await t.dataSource.query(`SELECT ${CONTEXT_VARIABLE} AS c`)).toEqual([{ c: null }]);
+    }
+  });
+});
+
+async function lastProduct(t: TestApp): Promise<Product> {
+  const [product] = await t.dataSource.getRepository(Product).find({ order: { id: 'DESC' }, take: 1 });
+  return product;
+}
