@@ -109,7 +109,9 @@ function functionBody(spec: TableTriggerSpec): string {
   const columns = `INSERT INTO ${q(spec.auditTable)} (entity_type, entity_id, action, old_values, new_values, user_id, user_type, metadata, transaction_id, created_at)`;
   const context = `COALESCE(c.ctx->>'user_id', session_user::text), COALESCE(c.ctx->>'user_type', 'database')`;
   const metadata = `NULLIF(c.ctx->'metadata', 'null'::jsonb)`;
-  const transaction = `COALESCE(c.ctx->>'transaction_id', 'db-' || txid_current()::text), clock_timestamp()`;
+  // The audit table keeps milliseconds, and a TIMESTAMPTZ(3) rounds: cut to the millisecond instead,
+  // so that no row is stamped later than its write returned (a snapshot taken then would miss it).
+  const transaction = `COALESCE(c.ctx->>'transaction_id', 'db-' || txid_current()::text), date_trunc('milliseconds', clock_timestamp())`;
   const ctx = `(SELECT NULLIF(current_setting('${CONTEXT_SETTING}', true), '')::jsonb AS ctx) c`;
   const table = literal(spec.table);
   return `

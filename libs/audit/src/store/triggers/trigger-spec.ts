@@ -49,7 +49,11 @@ export interface CascadeSpec {
   child: Pick<TableTriggerSpec, 'table' | 'primaryKey' | 'columns'>;
 }
 
-export const TRIGGER_SPEC_VERSION = 1;
+/**
+ * Bumped whenever the generated triggers change, so that installed ones are reported as drifted and
+ * refreshed. 2: PostgreSQL cuts the row's time to the millisecond instead of rounding it.
+ */
+export const TRIGGER_SPEC_VERSION = 2;
 
 /** What decides which tables get triggers: the data-trail options. */
 export interface TriggerOptions {
