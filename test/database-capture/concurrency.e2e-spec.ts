@@ -5,7 +5,7 @@ import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import {
   CONTEXT_SETTING,
-  CONTEXT_VARIABLE,
+  CONTEXT_VARIABLES,
   SQLITE_CONTEXT_FUNCTION,
 } from '../../libs/audit/src/store/triggers/trigger-dialect';
 import { Product } from '../support/product.entity';
@@ -50,7 +50,7 @@ async function contextOnEveryConnection(dataSource: DataSource, dialect: string)
       dialect === 'postgres'
         ? `SELECT current_setting('${CONTEXT_SETTING}', true) AS c`
         : dialect === 'mariadb'
-          ? `SELECT ${CONTEXT_VARIABLE} AS c`
+          ? `SELECT COALESCE(${Object.values(CONTEXT_VARIABLES).join(', ')}) AS c`
           : `SELECT ${SQLITE_CONTEXT_FUNCTION}() AS c`;
     return await Promise.all(runners.map(async (runner) => (await runner.query(sql))[0].c));
   } finally {

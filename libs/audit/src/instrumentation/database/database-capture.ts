@@ -4,7 +4,7 @@ import type { AuditDialect } from '../../store/audit-dialect';
 import { dropSqliteContextTriggers, sqliteContextTriggers } from '../../store/triggers/sqlite';
 import {
   CONTEXT_SETTING,
-  CONTEXT_VARIABLE,
+  CONTEXT_VARIABLES,
   SQLITE_CONTEXT_FUNCTION,
   SQLITE_CONTEXT_MARKER,
   type TriggerContext,
@@ -26,15 +26,18 @@ export function isWriteStatement(sql: unknown): boolean {
 }
 
 /** The scope's context as the triggers read it; outside any scope, the system user and a fresh ID. */
-export function contextJson(context: AuditContext): string {
+export function contextOf(context: AuditContext): TriggerContext {
   const user = context.user();
-  const value: TriggerContext = {
+  return {
     transaction_id: context.transactionId() ?? newTransactionId(),
     user_id: user.id,
     user_type: user.type,
     metadata: context.requestMetadata(),
   };
-  return JSON.stringify(value);
+}
+
+export function contextJson(context: AuditContext): string {
+  return JSON.stringify(contextOf(context));
 }
 
 /** A PostgreSQL string literal that means the same whatever standard_conforming_strings says. */
@@ -107,9 +110,20 @@ interface MysqlConnection {
   query(sql: string, callback: (error: unknown) => void): unknown;
 }
 
-/** A write of the context (`?` is the JSON) or of its clearing, in the forms MariaDB and MySQL both read. */
-const SET_CONTEXT = `SET ${CONTEXT_VARIABLE} = ?`;
-const CLEAR_CONTEXT = `SET ${CONTEXT_VARIABLE} = NULL`;
+/** The context's variables written (one `?` each, in `contextValues`' order) or cleared, as MariaDB and MySQL both read it. */
+const VARIABLES = [
+  CONTEXT_VARIABLES.transaction_id,
+  CONTEXT_VARIABLES.user_id,
+  CONTEXT_VARIABLES.user_type,
+  CONTEXT_VARIABLES.metadata,
+];
+const SET_CONTEXT = `SET ${VARIABLES.map((variable) => `${variable} = ?`).join(', ')}`;
+const CLEAR_CONTEXT = `SET ${VARIABLES.map((variable) => `${variable} = NULL`).join(', ')}`;
+
+function contextValues(context: AuditContext): unknown[] {
+  const value = contextOf(context);
+  return [value.transaction_id, value.user_id, value.user_type, value.metadata ? JSON.stringify(value.metadata) : null];
+}
 
 /**
  * MariaDB/MySQL: a user variable lives as long as the session, so it is set when the transaction
@@ -138,25 +152,25 @@ function mariadbHooks(context: AuditContext): DialectHooks {
     }
     return compound;
   };
-  const pending = new WeakMap<QueryRunner, string>();
+  const pending = new WeakMap<QueryRunner, unknown[]>();
   const clear = (runner: QueryRunner) => {
     if (!carrying.has(runner)) return;
     carrying.delete(runner);
     const connection = (runner as unknown as { databaseConnection?: MysqlConnection }).databaseConnection;
     connection?.query(CLEAR_CONTEXT, () => undefined);
   };
-  const set = async (runner: QueryRunner, original: Patch, json = contextJson(context)) => {
+  const set = async (runner: QueryRunner, original: Patch, values = contextValues(context)) => {
     carrying.add(runner);
-    await original.query.call(runner, SET_CONTEXT, [json]);
+    await original.query.call(runner, SET_CONTEXT, values);
   };
   return {
     wrap(runner, original, active) {
       runner.startTransaction = async (isolationLevel) => {
         const outermost = active() && !runner.isTransactionActive;
         if (!outermost) return original.startTransaction.call(runner, isolationLevel);
-        const json = contextJson(context);
+        const values = contextValues(context);
         const riding = await compoundStatements(runner, original);
-        if (riding) pending.set(runner, json);
+        if (riding) pending.set(runner, values);
         let rode: boolean;
         try {
           await original.startTransaction.call(runner, isolationLevel);
@@ -166,7 +180,7 @@ function mariadbHooks(context: AuditContext): DialectHooks {
           pending.delete(runner);
         }
         // MySQL, or a TypeORM that opens its transactions some other way: a statement of its own.
-        if (!rode) await set(runner, original, json);
+        if (!rode) await set(runner, original, values);
       };
       const ending = (end: End) => async () => {
         try {
@@ -182,12 +196,12 @@ function mariadbHooks(context: AuditContext): DialectHooks {
         return original.release.call(runner);
       };
       runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
-        const json = pending.get(runner);
-        if (json !== undefined && sql === 'START TRANSACTION' && !parameters?.length) {
+        const values = pending.get(runner);
+        if (values !== undefined && sql === 'START TRANSACTION' && !parameters?.length) {
           pending.delete(runner);
           // Carrying from before the statement is sent: if it fails half-way, the clearing still follows.
           carrying.add(runner);
-          return original.query.call(runner, `BEGIN NOT ATOMIC ${sql}; ${SET_CONTEXT}; END`, [json], structured);
+          return original.query.call(runner, `BEGIN NOT ATOMIC ${sql}; ${SET_CONTEXT}; END`, values, structured);
         }
         if (compound && carrying.has(runner) && (sql === 'COMMIT' || sql === 'ROLLBACK') && !parameters?.length) {
           const result = await original.query.call(

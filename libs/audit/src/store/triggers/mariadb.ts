@@ -1,11 +1,11 @@
-import { CONTEXT_VARIABLE, type TriggerDialect } from './trigger-dialect';
+import { CONTEXT_VARIABLES, type TriggerDialect } from './trigger-dialect';
 import { type TableTriggerSpec, type TriggerColumn, assertSafeName, shortName, specComment } from './trigger-spec';
 
 const EVENTS = ['insert', 'update', 'delete'] as const;
 const q = (name: string) => `\`${assertSafeName(name)}\``;
 const literal = (text: string) => `'${text.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
 const path = (name: string) => literal(`$."${name}"`);
-const ctx = CONTEXT_VARIABLE;
+const ctx = CONTEXT_VARIABLES;
 
 /** The column's value as a JSON_OBJECT / JSON_SET argument, formatted as ORM mode formats it. */
 function value(column: TriggerColumn, row: string): string {
@@ -44,9 +44,9 @@ function entityId(spec: Pick<TableTriggerSpec, 'primaryKey'>, row: string): stri
 // is the instant the triggering statement began, the same for all its rows. (InnoDB's trx_id is only
 // visible through INNODB_TRX, a cache refreshed every 0.1 s, which gave two statements one ID.)
 const CONTEXT_COLUMNS =
-  `COALESCE(JSON_VALUE(${ctx}, '$.user_id'), SUBSTRING_INDEX(USER(), '@', 1)), ` +
-  `COALESCE(JSON_VALUE(${ctx}, '$.user_type'), 'database'), JSON_QUERY(${ctx}, '$.metadata'), ` +
-  `COALESCE(JSON_VALUE(${ctx}, '$.transaction_id'), CONCAT('db-', CONNECTION_ID(), '-', DATE_FORMAT(NOW(6), '%Y%m%d%H%i%s%f'))), ` +
+  `COALESCE(${ctx.user_id}, SUBSTRING_INDEX(USER(), '@', 1)), ` +
+  `COALESCE(${ctx.user_type}, 'database'), ${ctx.metadata}, ` +
+  `COALESCE(${ctx.transaction_id}, CONCAT('db-', CONNECTION_ID(), '-', DATE_FORMAT(NOW(6), '%Y%m%d%H%i%s%f'))), ` +
   `UTC_TIMESTAMP(3)`;
 
 function insert(

@@ -6,7 +6,16 @@ import type { TableTriggerSpec } from './trigger-spec';
  * `{"transaction_id": "...", "user_id": "...", "user_type": "...", "metadata": {...} | null}`.
  */
 export const CONTEXT_SETTING = 'audit_trail.context';
-export const CONTEXT_VARIABLE = '@audit_trail_context';
+/**
+ * MariaDB/MySQL: one user variable per field rather than one JSON object, so that the row triggers
+ * read them as they are instead of parsing JSON for every row. Set together, cleared together.
+ */
+export const CONTEXT_VARIABLES = {
+  transaction_id: '@audit_trail_transaction_id',
+  user_id: '@audit_trail_user_id',
+  user_type: '@audit_trail_user_type',
+  metadata: '@audit_trail_metadata',
+} as const;
 export const SQLITE_CONTEXT_FUNCTION = 'nestjs_audit_trail_context';
 /** A schema attached (empty, in memory) to the connections that carry context, which the plain triggers look for. */
 export const SQLITE_CONTEXT_MARKER = 'nestjs_audit_trail';
