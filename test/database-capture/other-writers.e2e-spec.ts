@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { DataLog } from 'nestjs-audit-trail';
 import { Product } from '../support/product.entity';
 import { createTestApp, describeEachDialect, type TestApp } from '../support/test-app';
@@ -29,6 +30,9 @@ describeEachDialect('database capture: writes ORM capture cannot see', (dialect)
       products.create({ name: 'raw-b', price: 2, stock: 2 }),
     ]);
     await other.query(`UPDATE products SET stock = stock + 10 WHERE name LIKE 'raw-%'`);
+    // SQLite's clock, the only per-statement value its triggers can read, ticks in milliseconds: two
+    // statements of another client within one millisecond share an ID there (docs/database-capture.md).
+    await sleep(2);
     await other.query(`DELETE FROM products WHERE name = 'raw-b'`);
 
     const updates = (await rows('products')).filter((row) => row.action === 'update');
