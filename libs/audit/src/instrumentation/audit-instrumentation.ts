@@ -69,7 +69,7 @@ export class AuditInstrumentation implements OnModuleInit, BeforeApplicationShut
       // Triggers write the rows; the ORM subscriber and hooks stay off so no change is recorded twice.
       const dialect = this.storage.dialect.name;
       const specs = triggerSpecsFor(this.storage.dataSource, triggerOptionsOf(dataAudit));
-      this.detachers.push(attachDatabaseCapture(this.storage.dataSource, this.context, dialect, specs));
+      this.detachers.push(attachDatabaseCapture(this.storage.dataSource, this.context, dialect, specs, this.dataTrail));
     } else if (dataAudit.enabled) {
       const rawSql = (dataAudit as { rawSql?: RawSqlPolicy }).rawSql ?? 'warn';
       this.detachers.push(attachTypeOrmCapture(this.storage.dataSource, this.dataTrail, rawSql));

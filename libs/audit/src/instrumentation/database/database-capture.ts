@@ -5,9 +5,12 @@ import { dropSqliteContextTriggers, sqliteContextTriggers } from '../../store/tr
 import {
   CONTEXT_SETTING,
   CONTEXT_VARIABLES,
+  SILENCE_SETTING,
+  SILENCE_VARIABLE,
   SQLITE_CONTEXT_FUNCTION,
   SQLITE_CONTEXT_MARKER,
   type TriggerContext,
+  silenceList,
 } from '../../store/triggers/trigger-dialect';
 import type { TableTriggerSpec } from '../../store/triggers/trigger-spec';
 import type { AuditContext } from '../../transaction/audit-context';
@@ -60,14 +63,63 @@ interface DialectHooks {
   detach?(): void;
 }
 
+/** The entities whose changes on this runner the module records itself for now, as `silenceList` gives them. */
+type Silenced = (runner: QueryRunner) => string | undefined;
+
+/**
+ * What database capture needs of the data trail: the entities whose write applyRestore is making
+ * now, which its own `restore` row records and the triggers are to leave out.
+ */
+export interface SilencedEntities {
+  silencedEntities(runner: QueryRunner): ReadonlyArray<readonly [string, string]>;
+}
+
+const ROLLBACK_TO_SAVEPOINT = /^\s*ROLLBACK\s+TO\s+/i;
+/** Never a silence value: what the connection holds is not known. */
+const UNKNOWN = '\u0000unknown';
+
+/**
+ * PostgreSQL and MariaDB: tells a runner's connection, before a write, which entities the triggers
+ * are to leave out (applyRestore's write, which its own `restore` row records), and only when that
+ * changed since it was last told. Nothing is sent while nothing is silenced.
+ */
+class SilenceSync {
+  private readonly told = new WeakMap<QueryRunner, string>();
+
+  constructor(
+    private readonly silenced: Silenced,
+    /** One statement with one parameter, the value ('' for none). */
+    private readonly statement: string,
+    private readonly none: string | null,
+  ) {}
+
+  async beforeWrite(runner: QueryRunner, original: Patch): Promise<void> {
+    const wanted = this.silenced(runner) ?? '';
+    if ((this.told.get(runner) ?? '') === wanted) return;
+    await original.query.call(runner, this.statement, [wanted === '' ? this.none : wanted]);
+    this.told.set(runner, wanted);
+  }
+
+  /** After any statement: a rolled-back savepoint may have restored an earlier value (PostgreSQL). */
+  after(runner: QueryRunner, sql: string): void {
+    if (this.told.has(runner) && ROLLBACK_TO_SAVEPOINT.test(sql)) this.told.set(runner, UNKNOWN);
+  }
+
+  /** The transaction ended, and with it what the connection held (transaction-local, or cleared with the context). */
+  forget(runner: QueryRunner): void {
+    this.told.delete(runner);
+  }
+}
+
 /**
  * PostgreSQL: `set_config(..., true)` is transaction-local, so PostgreSQL itself forgets the
  * context at COMMIT or ROLLBACK and a pooled connection never carries it on. It rides in the same
  * simple-protocol round trip as `START TRANSACTION` (or `SET TRANSACTION ISOLATION LEVEL`, which
  * must come before any SELECT). A write outside a transaction is given one, so its rows are attributed too.
  */
-function postgresHooks(dataSource: DataSource, context: AuditContext): DialectHooks {
+function postgresHooks(dataSource: DataSource, context: AuditContext, silenced: Silenced): DialectHooks {
   const pending = new WeakMap<QueryRunner, { literal: string; isolated: boolean }>();
+  const silence = new SilenceSync(silenced, `SELECT set_config('${SILENCE_SETTING}', $1, true)`, '');
   return {
     wrap(runner, original, active) {
       runner.startTransaction = async (isolationLevel) => {
@@ -80,6 +132,15 @@ function postgresHooks(dataSource: DataSource, context: AuditContext): DialectHo
           pending.delete(runner);
         }
       };
+      const ending = (end: End) => async () => {
+        try {
+          await end.call(runner);
+        } finally {
+          if (!runner.isTransactionActive) silence.forget(runner);
+        }
+      };
+      runner.commitTransaction = ending(original.commitTransaction);
+      runner.rollbackTransaction = ending(original.rollbackTransaction);
       runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
         const riding = pending.get(runner);
         if (riding && !parameters?.length) {
@@ -89,11 +150,18 @@ function postgresHooks(dataSource: DataSource, context: AuditContext): DialectHo
             sql = `${sql}; SELECT set_config('${CONTEXT_SETTING}', ${riding.literal}, true)`;
           }
         }
-        if (!active() || runner.isTransactionActive || !isWriteStatement(sql)) {
+        if (!active() || !isWriteStatement(sql)) {
+          const result = await original.query.call(runner, sql, parameters, structured);
+          silence.after(runner, sql);
+          return result;
+        }
+        if (runner.isTransactionActive) {
+          await silence.beforeWrite(runner, original);
           return original.query.call(runner, sql, parameters, structured);
         }
         await runner.startTransaction();
         try {
+          await silence.beforeWrite(runner, original);
           const result = await original.query.call(runner, sql, parameters, structured);
           await runner.commitTransaction();
           return result;
@@ -118,7 +186,8 @@ const VARIABLES = [
   CONTEXT_VARIABLES.metadata,
 ];
 const SET_CONTEXT = `SET ${VARIABLES.map((variable) => `${variable} = ?`).join(', ')}`;
-const CLEAR_CONTEXT = `SET ${VARIABLES.map((variable) => `${variable} = NULL`).join(', ')}`;
+/** Clears the silence with the context, so that it ends with the transaction as well. */
+const CLEAR_CONTEXT = `SET ${[...VARIABLES, SILENCE_VARIABLE].map((variable) => `${variable} = NULL`).join(', ')}`;
 
 function contextValues(context: AuditContext): unknown[] {
   const value = contextOf(context);
@@ -136,8 +205,9 @@ function contextValues(context: AuditContext): unknown[] {
  * Whichever way, a connection that ends a transaction, or is released, without the clearing
  * having run gets it queued then: a pooled connection never carries one scope's context into another.
  */
-function mariadbHooks(context: AuditContext): DialectHooks {
+function mariadbHooks(context: AuditContext, silenced: Silenced): DialectHooks {
   const carrying = new WeakSet<QueryRunner>();
+  const silence = new SilenceSync(silenced, `SET ${SILENCE_VARIABLE} = ?`, null);
   // Which server this is, read once on the runner that asks (a second connection could wait on a
   // pool that this runner exhausts): MariaDB's VERSION() says so, MySQL's does not.
   let compound: boolean | undefined;
@@ -156,6 +226,7 @@ function mariadbHooks(context: AuditContext): DialectHooks {
   const clear = (runner: QueryRunner) => {
     if (!carrying.has(runner)) return;
     carrying.delete(runner);
+    silence.forget(runner);
     const connection = (runner as unknown as { databaseConnection?: MysqlConnection }).databaseConnection;
     connection?.query(CLEAR_CONTEXT, () => undefined);
   };
@@ -211,13 +282,17 @@ function mariadbHooks(context: AuditContext): DialectHooks {
             structured,
           );
           carrying.delete(runner);
+          silence.forget(runner);
           return result;
         }
-        if (!active() || runner.isTransactionActive || !isWriteStatement(sql)) {
+        if (!active() || !isWriteStatement(sql)) return original.query.call(runner, sql, parameters, structured);
+        if (runner.isTransactionActive) {
+          await silence.beforeWrite(runner, original);
           return original.query.call(runner, sql, parameters, structured);
         }
         await set(runner, original);
         try {
+          await silence.beforeWrite(runner, original);
           return await original.query.call(runner, sql, parameters, structured);
         } finally {
           clear(runner);
@@ -238,7 +313,12 @@ interface BetterSqlite3Database {
  * AsyncLocalStorage entered around the query is exactly that statement's. TEMP triggers on this
  * connection use the function; the triggers in the file see the marker schema and step aside.
  */
-function sqliteHooks(dataSource: DataSource, context: AuditContext, specs: readonly TableTriggerSpec[]): DialectHooks {
+function sqliteHooks(
+  dataSource: DataSource,
+  context: AuditContext,
+  specs: readonly TableTriggerSpec[],
+  silenced: Silenced,
+): DialectHooks {
   const statementContext = new AsyncLocalStorage<string>();
   const transactionContext = new WeakMap<QueryRunner, string>();
   let enabled = true;
@@ -272,12 +352,15 @@ function sqliteHooks(dataSource: DataSource, context: AuditContext, specs: reado
       runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => {
         const run = () => original.query.call(runner, sql, parameters, structured);
         if (!active()) return run();
-        const json = runner.isTransactionActive
+        let json = runner.isTransactionActive
           ? transactionContext.get(runner)
           : isWriteStatement(sql)
             ? contextJson(context)
             : undefined;
-        return json === undefined ? run() : statementContext.run(json, run);
+        if (json === undefined) return run();
+        const silence = silenced(runner);
+        if (silence !== undefined) json = JSON.stringify({ ...(JSON.parse(json) as TriggerContext), silence });
+        return statementContext.run(json, run);
       }) as QueryRunner['query'];
     },
     detach() {
@@ -305,13 +388,15 @@ export function attachDatabaseCapture(
   context: AuditContext,
   dialect: AuditDialect['name'],
   specs: readonly TableTriggerSpec[],
+  trail: SilencedEntities,
 ): () => void {
+  const silenced: Silenced = (runner) => silenceList(trail.silencedEntities(runner));
   const hooks =
     dialect === 'postgres'
-      ? postgresHooks(dataSource, context)
+      ? postgresHooks(dataSource, context, silenced)
       : dialect === 'mysql'
-        ? mariadbHooks(context)
-        : sqliteHooks(dataSource, context, specs);
+        ? mariadbHooks(context, silenced)
+        : sqliteHooks(dataSource, context, specs, silenced);
   let attached = true;
   const active = () => attached;
   const patched = new Set<QueryRunner>();

@@ -1,4 +1,4 @@
-import { CONTEXT_VARIABLES, type TriggerDialect } from './trigger-dialect';
+import { CONTEXT_VARIABLES, SILENCE_VARIABLE, type TriggerDialect } from './trigger-dialect';
 import { type TableTriggerSpec, type TriggerColumn, assertSafeName, shortName, specComment } from './trigger-spec';
 
 const EVENTS = ['insert', 'update', 'delete'] as const;
@@ -62,6 +62,15 @@ function insert(
   );
 }
 
+/** Whether the entity's changes are recorded now: not while the module records them itself (applyRestore). */
+function heard(spec: Pick<TableTriggerSpec, 'table'>, id: string): string {
+  const mark = (code: number) => `CHAR(${code} USING utf8mb4)`;
+  return (
+    `(${SILENCE_VARIABLE} IS NULL OR ` +
+    `LOCATE(CONCAT(${mark(30)}, ${literal(spec.table)}, ${mark(31)}, ${id}, ${mark(30)}), ${SILENCE_VARIABLE}) = 0)`
+  );
+}
+
 function updateBody(spec: TableTriggerSpec): string {
   const bookkeeping = new Set(spec.bookkeeping);
   const diffs = spec.columns.map(
@@ -83,7 +92,7 @@ function updateBody(spec: TableTriggerSpec): string {
     `  DECLARE new_v LONGTEXT DEFAULT '{}';\n` +
     `  DECLARE moved INT DEFAULT 0;\n` +
     `${diffs.join('\n')}\n${action}` +
-    `  IF act <> 'update' OR moved = 1 THEN\n    ` +
+    `  IF (act <> 'update' OR moved = 1) AND ${heard(spec, entityId(spec, 'NEW'))} THEN\n    ` +
     insert(spec, entityId(spec, 'NEW'), 'act', `NULLIF(old_v, '{}')`, `NULLIF(new_v, '{}')`) +
     `\n  END IF;`
   );
@@ -137,8 +146,12 @@ export const mariadbTriggers: TriggerDialect = {
   install(spec) {
     const table = q(spec.table);
     const bodies: Record<(typeof EVENTS)[number], string> = {
-      insert: `  ${insert(spec, entityId(spec, 'NEW'), `'create'`, 'NULL', object(spec.columns, 'NEW'))}`,
-      delete: `  ${insert(spec, entityId(spec, 'OLD'), `'delete'`, object(spec.columns, 'OLD'), 'NULL')}`,
+      insert:
+        `  IF ${heard(spec, entityId(spec, 'NEW'))} THEN\n    ` +
+        `${insert(spec, entityId(spec, 'NEW'), `'create'`, 'NULL', object(spec.columns, 'NEW'))}\n  END IF;`,
+      delete:
+        `  IF ${heard(spec, entityId(spec, 'OLD'))} THEN\n    ` +
+        `${insert(spec, entityId(spec, 'OLD'), `'delete'`, object(spec.columns, 'OLD'), 'NULL')}\n  END IF;`,
       update: updateBody(spec),
     };
     const cascades = cascadeBody(spec);

@@ -1,4 +1,4 @@
-import { CONTEXT_SETTING, type TriggerDialect } from './trigger-dialect';
+import { CONTEXT_SETTING, SILENCE_SETTING, type TriggerDialect } from './trigger-dialect';
 import { type TableTriggerSpec, type TriggerColumn, assertSafeName, shortName, specComment } from './trigger-spec';
 
 // One statement-level trigger per event: PostgreSQL allows transition tables only on single-event triggers.
@@ -112,8 +112,13 @@ function functionBody(spec: TableTriggerSpec): string {
   // The audit table keeps milliseconds, and a TIMESTAMPTZ(3) rounds: cut to the millisecond instead,
   // so that no row is stamped later than its write returned (a snapshot taken then would miss it).
   const transaction = `COALESCE(c.ctx->>'transaction_id', 'db-' || txid_current()::text), date_trunc('milliseconds', clock_timestamp())`;
-  const ctx = `(SELECT NULLIF(current_setting('${CONTEXT_SETTING}', true), '')::jsonb AS ctx) c`;
+  const ctx =
+    `(SELECT NULLIF(current_setting('${CONTEXT_SETTING}', true), '')::jsonb AS ctx, ` +
+    `NULLIF(current_setting('${SILENCE_SETTING}', true), '') AS silence) c`;
   const table = literal(spec.table);
+  // Rows of an entity the module records itself for now (applyRestore) are left out; read once per statement.
+  const heard = (id: string) =>
+    `(c.silence IS NULL OR strpos(c.silence, chr(30) || ${table} || chr(31) || (${id}) || chr(30)) = 0)`;
   return `
 ${specComment(spec)}
 BEGIN
@@ -126,12 +131,14 @@ BEGIN
     ${columns}
     SELECT ${table}, ${entityId(spec, 'n')}, 'create', NULL, ${object(spec.columns, 'n')},
       ${context}, ${metadata}, ${transaction}
-      FROM ${NEW_TABLE} n CROSS JOIN ${ctx};
+      FROM ${NEW_TABLE} n CROSS JOIN ${ctx}
+     WHERE ${heard(entityId(spec, 'n'))};
   ELSIF TG_OP = 'DELETE' THEN
     ${columns}
     SELECT ${table}, ${entityId(spec, 'o')}, 'delete', ${object(spec.columns, 'o')}, NULL,
       ${context}, ${metadata}, ${transaction}
-      FROM ${OLD_TABLE} o CROSS JOIN ${ctx};
+      FROM ${OLD_TABLE} o CROSS JOIN ${ctx}
+     WHERE ${heard(entityId(spec, 'o'))};
   ELSE
     -- Old and new rows are paired on the key. A row whose key the statement changed has no partner:
     -- it is recorded as the delete of the old key and the create of the new one.
@@ -150,7 +157,8 @@ BEGIN
       FULL JOIN ${numbered(NEW_TABLE)} n ON ${keyJoin(spec)}
       CROSS JOIN LATERAL (SELECT ${act} AS act) a
       CROSS JOIN ${ctx}
-     WHERE a.act <> 'update' OR ${moved}
+     WHERE (a.act <> 'update' OR ${moved})
+       AND ${heard(`CASE WHEN n.${ORDINAL} IS NULL THEN ${entityId(spec, 'o')} ELSE ${entityId(spec, 'n')} END`)}
      ORDER BY COALESCE(n.${ORDINAL}, o.${ORDINAL}), n.${ORDINAL} NULLS FIRST;
   END IF;
   RETURN NULL;

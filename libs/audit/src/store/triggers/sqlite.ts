@@ -66,10 +66,18 @@ const CONTEXT_COLUMNS =
   `COALESCE(json_extract(x.c, '$.transaction_id'), 'db-' || CAST((julianday('now') - 2440587.5) * 86400000000 AS INTEGER)), ` +
   `strftime('%Y-%m-%d %H:%M:%f', 'now')`;
 
-function insert(spec: TableTriggerSpec, context: string, select: string, where = ''): string {
+/**
+ * `conditions` decide whether the row is written; so does the context's `silence`: the entities the
+ * module records itself for now (applyRestore), which only the app's own connection can name.
+ */
+function insert(spec: TableTriggerSpec, context: string, select: string, id: string, conditions?: string): string {
+  const heard =
+    `(json_extract(x.c, '$.silence') IS NULL OR ` +
+    `instr(json_extract(x.c, '$.silence'), char(30) || ${literal(spec.table)} || char(31) || (${id}) || char(30)) = 0)`;
   return (
     `INSERT INTO ${q(spec.auditTable)} (entity_type, entity_id, action, old_values, new_values, user_id, user_type, metadata, transaction_id, created_at) ` +
-    `SELECT ${literal(spec.table)}, ${select}, ${CONTEXT_COLUMNS} FROM (SELECT ${context} AS c) x${where};`
+    `SELECT ${literal(spec.table)}, ${select}, ${CONTEXT_COLUMNS} FROM (SELECT ${context} AS c) x ` +
+    `WHERE ${conditions ? `(${conditions}) AND ` : ''}${heard};`
   );
 }
 
@@ -84,15 +92,26 @@ function bodies(spec: TableTriggerSpec, context: string): Record<(typeof EVENTS)
     : `'update'`;
   const conditions = [...moved, ...(dd ? [`(OLD.${dd} IS NULL) <> (NEW.${dd} IS NULL)`] : [])];
   return {
-    insert: insert(spec, context, `${entityId(spec, 'NEW')}, 'create', NULL, ${object(spec.columns, 'NEW')}`),
-    delete: insert(spec, context, `${entityId(spec, 'OLD')}, 'delete', ${object(spec.columns, 'OLD')}, NULL`),
+    insert: insert(
+      spec,
+      context,
+      `${entityId(spec, 'NEW')}, 'create', NULL, ${object(spec.columns, 'NEW')}`,
+      entityId(spec, 'NEW'),
+    ),
+    delete: insert(
+      spec,
+      context,
+      `${entityId(spec, 'OLD')}, 'delete', ${object(spec.columns, 'OLD')}, NULL`,
+      entityId(spec, 'OLD'),
+    ),
     update: insert(
       spec,
       context,
       `${entityId(spec, 'NEW')}, ${action}, ` +
         `CASE ${action} WHEN 'update' THEN ${changedOnly(spec.columns, 'OLD')} ELSE ${object(spec.columns, 'OLD')} END, ` +
         `CASE ${action} WHEN 'restore' THEN ${object(spec.columns, 'NEW')} ELSE ${changedOnly(spec.columns, 'NEW')} END`,
-      ` WHERE ${conditions.length ? conditions.join(' OR ') : '0'}`,
+      entityId(spec, 'NEW'),
+      conditions.length ? conditions.join(' OR ') : '0',
     ),
   };
 }

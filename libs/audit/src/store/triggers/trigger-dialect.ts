@@ -16,6 +16,24 @@ export const CONTEXT_VARIABLES = {
   user_type: '@audit_trail_user_type',
   metadata: '@audit_trail_metadata',
 } as const;
+/**
+ * Entities whose changes the triggers leave unrecorded for a while (the write `applyRestore` makes,
+ * recorded by its own `restore` row): PostgreSQL setting, MariaDB/MySQL variable, or the `silence`
+ * field of the SQLite context; always transaction-local or cleared with the context. The value is
+ * `silenceList`'s: each entity as table, U+001F, entity id, every one between U+001E marks.
+ */
+export const SILENCE_SETTING = 'audit_trail.silence';
+export const SILENCE_VARIABLE = '@audit_trail_silence';
+export const SILENCE_SEPARATOR = '\u001e';
+export const SILENCE_JOINER = '\u001f';
+
+/** The silence value for these entities (table, entity id as the trail writes it); undefined for none. */
+export function silenceList(entities: ReadonlyArray<readonly [string, string]>): string | undefined {
+  if (entities.length === 0) return undefined;
+  const items = entities.map(([table, id]) => `${table}${SILENCE_JOINER}${id}`);
+  return `${SILENCE_SEPARATOR}${items.join(SILENCE_SEPARATOR)}${SILENCE_SEPARATOR}`;
+}
+
 export const SQLITE_CONTEXT_FUNCTION = 'nestjs_audit_trail_context';
 /** A schema attached (empty, in memory) to the connections that carry context, which the plain triggers look for. */
 export const SQLITE_CONTEXT_MARKER = 'nestjs_audit_trail';
@@ -25,6 +43,8 @@ export interface TriggerContext {
   user_id: string;
   user_type: string;
   metadata: Record<string, unknown> | null;
+  /** SQLite only: `silenceList` of the entities left unrecorded, when there are any. */
+  silence?: string;
 }
 
 /** One table's installed triggers as read back from the catalogue. */

@@ -270,6 +270,13 @@ export class DataTrailRecorder {
   private async record(queryRunner: QueryRunner, entry: StampedDataEntry | null, depth?: number): Promise<void> {
     if (!entry) return;
     if (this.silenced.get(queryRunner)?.has(silenceKey(entry.entityType, entry.entityId))) return;
+    if (queryRunner.isTransactionActive && this.options.capture === 'database') {
+      // The triggers write their rows as each statement runs; a row of the module's own (a restore,
+      // a hand-written entry) goes in at once as well, so that the trail keeps the order of the
+      // writes, and the transaction (or its savepoint) keeps or drops it with theirs.
+      await this.write(queryRunner, [entry], true);
+      return;
+    }
     if (queryRunner.isTransactionActive) {
       const queue = this.pending.get(queryRunner) ?? [];
       queue.push({ depth: Math.min(depth ?? Infinity, depthOf(queryRunner)), entry });
@@ -305,6 +312,12 @@ export class DataTrailRecorder {
   /** Whether changes of this entity on this query runner are being left unrecorded (`withoutRecording`). */
   isSilenced(queryRunner: QueryRunner, entityType: string, entityId: string): boolean {
     return this.silenced.get(queryRunner)?.has(silenceKey(entityType, entityId)) ?? false;
+  }
+
+  /** The entities (table, entity id) being left unrecorded on this query runner now; database capture hands them to the triggers. */
+  silencedEntities(queryRunner: QueryRunner): Array<[string, string]> {
+    const keys = this.silenced.get(queryRunner);
+    return keys?.size ? [...keys].map((key) => JSON.parse(key) as [string, string]) : [];
   }
 
   /** Called just before COMMIT (or RELEASE SAVEPOINT) on this query runner. */
