@@ -52,7 +52,8 @@ export interface CascadeSpec {
 /**
  * Bumped whenever the generated triggers change, so that installed ones are reported as drifted and
  * refreshed. 2: PostgreSQL cuts the row's time to the millisecond instead of rounding it;
- * MariaDB/MySQL triggers read one user variable per context field instead of parsing one JSON per row.
+ * MariaDB/MySQL triggers read one user variable per context field instead of parsing one JSON per row;
+ * every dialect leaves out the entity applyRestore is writing (the silence).
  */
 export const TRIGGER_SPEC_VERSION = 2;
 
