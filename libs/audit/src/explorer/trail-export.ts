@@ -73,13 +73,19 @@ export function exportRecord(trail: TrailName, row: DataLog | ApiLog): Record<st
   };
 }
 
+// What a spreadsheet reads as the start of a formula (OWASP, "CSV injection").
+const FORMULA_START = /^[=+\-@\t\r]/;
+
 /**
  * One CSV field (RFC 4180): objects as their JSON text, null and undefined as an empty field, and
- * quoted when it holds a comma, quote, CR or LF.
+ * quoted when it holds a comma, quote, CR or LF. Text that a spreadsheet would run as a formula
+ * (starting with `=`, `+`, `-`, `@`, TAB or CR: a user id, an endpoint or an error message can be
+ * anyone's text) gets a leading apostrophe, which spreadsheets show as text; NDJSON keeps it exact.
  */
 export function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
-  const textValue = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  let textValue = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  if (typeof value === 'string' && FORMULA_START.test(textValue)) textValue = `'${textValue}`;
   return /[",\r\n]/.test(textValue) ? `"${textValue.replace(/"/g, '""')}"` : textValue;
 }
 
