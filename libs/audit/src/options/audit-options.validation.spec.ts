@@ -130,6 +130,16 @@ describe('resolveAuditOptions: keys and values it refuses at start-up', () => {
       /dataAudit\.capture must be one of orm, database/,
     ],
     [
+      'fail-silent with database capture, which the triggers cannot honour',
+      { dataAudit: { enabled: true, capture: 'database', onError: 'fail-silent' } },
+      /dataAudit\.onError cannot be 'fail-silent' with dataAudit\.capture 'database'/,
+    ],
+    [
+      'skipOldValues with database capture, which the triggers cannot honour',
+      { dataAudit: { enabled: true, capture: 'database', skipOldValues: true } },
+      /dataAudit\.skipOldValues cannot be true with dataAudit\.capture 'database'/,
+    ],
+    [
       'an unknown rawSql policy',
       { dataAudit: { enabled: true, rawSql: 'loud' } },
       /dataAudit\.rawSql must be one of warn, error, ignore/,

@@ -236,6 +236,26 @@ export function resolveAuditOptions(input: AuditModuleOptions | undefined | null
     });
   }
 
+  // Database capture's triggers write each row inside the statement that made the change: they can
+  // neither let the change through without its row nor leave the old values out. Said at start-up
+  // rather than ignored.
+  if (data.capture === 'database') {
+    if (data.onError === 'fail-silent') {
+      throw new AuditOptionsError(
+        'dataAudit.onError',
+        "cannot be 'fail-silent' with dataAudit.capture 'database': the triggers write the row in the statement that makes the change, so a row that cannot be written fails that statement ('fail-loud', the default, says so)",
+        data.onError,
+      );
+    }
+    if (data.skipOldValues === true) {
+      throw new AuditOptionsError(
+        'dataAudit.skipOldValues',
+        "cannot be true with dataAudit.capture 'database': the triggers always record the old values",
+        data.skipOldValues,
+      );
+    }
+  }
+
   const dataTable = tableAt('dataAudit.table', data.table, 'audit_logs');
   const apiTable = tableAt('apiAudit.table', api.table, 'audit_api_logs');
   if (dataEnabled && apiEnabled && dataTable.toLowerCase() === apiTable.toLowerCase()) {
