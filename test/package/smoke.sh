@@ -10,6 +10,8 @@ trap 'rm -rf "$work"' EXIT
 npm run build --silent --prefix "$root" >/dev/null
 tarball=$(cd "$root/libs/audit" && npm pack --silent --pack-destination "$work" | tail -n 1)
 echo "packed $tarball ($(du -k "$work/$tarball" | cut -f1) KiB)"
+# What npm shows on the package's page: the repository's README, copied in by prepack.
+tar -tzf "$work/$tarball" | grep -x 'package/README.md' >/dev/null || { echo "README.md is missing from $tarball"; exit 1; }
 
 # nest major | @nestjs/typeorm | typeorm | @nestjs/axios | @nestjs/schedule
 matrix=("12 12 1 12 12" "11 11 0.3 4 6")
