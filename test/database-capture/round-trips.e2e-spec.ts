@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { CONTEXT_VARIABLES, SILENCE_VARIABLE } from '../../libs/audit/src/store/triggers/trigger-dialect';
 import { Product } from '../support/product.entity';
-import { createTestApp, describeEachDialect, type TestApp } from '../support/test-app';
+import { createTestApp, describeEachDialect, dialectsUnderTest, type TestApp } from '../support/test-app';
 import { databaseCapture } from './support';
 
 /**
@@ -104,3 +104,60 @@ async function lastProduct(t: TestApp): Promise<Product> {
   const [product] = await t.dataSource.getRepository(Product).find({ order: { id: 'DESC' }, take: 1 });
   return product;
 }
+
+/**
+ * MySQL has no anonymous compound statements: there the context is a `SET` after START TRANSACTION
+ * and the clearing is queued on the connection as the transaction ends. Run on the MariaDB server,
+ * made to answer `SELECT VERSION()` as a MySQL server would.
+ */
+(dialectsUnderTest().includes('mariadb') ? describe : describe.skip)(
+  'database capture: the MySQL way, one SET per transaction and a queued clearing [mariadb]',
+  () => {
+    let t: TestApp;
+    let prototype: { query(this: unknown, sql: string, ...rest: unknown[]): Promise<unknown> };
+    let query: typeof prototype.query;
+    const seen: string[] = [];
+
+    beforeAll(async () => {
+      t = await createTestApp({ dialect: 'mariadb', entities: [Product], audit: databaseCapture(), poolSize: 1 });
+      // In place before the first transaction's runner is made, so the module reads this version.
+      prototype = Object.getPrototypeOf(t.dataSource.driver.createQueryRunner('master'));
+      query = prototype.query;
+      prototype.query = function (this: unknown, sql: string, ...rest: unknown[]) {
+        seen.push(sql);
+        if (sql === 'SELECT VERSION() AS version') return Promise.resolve([{ version: '8.4.3' }]);
+        return query.call(this, sql, ...rest);
+      };
+    });
+    afterAll(async () => {
+      if (prototype) prototype.query = query;
+      await t?.close();
+    });
+
+    it('sets the context by a statement of its own, records the row, and leaves the connection clear', async () => {
+      const variables = Object.values(CONTEXT_VARIABLES);
+      const products = t.dataSource.getRepository(Product);
+      for (const [n, version] of [
+        [1, ['SELECT VERSION() AS version']],
+        [2, []],
+      ] as const) {
+        seen.length = 0;
+        const product = await products.save({ name: `mysql-${n}`, price: n });
+        expect(seen.map((statement) => statement.split(' (')[0])).toEqual([
+          ...version,
+          'START TRANSACTION',
+          `SET ${variables.map((v) => `${v} = ?`).join(', ')}`,
+          expect.stringMatching(/^INSERT INTO `products`/),
+          'COMMIT',
+        ]);
+        const [row] = await t.audit.query({ entityType: 'products', entityId: String(product.id) });
+        expect(row).toMatchObject({ action: 'create', userType: 'system', userId: 'system' });
+        // A pool of one: the connection the save ran on, its queued clearing done before this runs.
+        const [held] = await t.dataSource.query(
+          `SELECT ${[...variables, SILENCE_VARIABLE].map((variable, i) => `${variable} AS v${i}`).join(', ')}`,
+        );
+        expect(Object.values(held)).toEqual([null, null, null, null, null]);
+      }
+    });
+  },
+);
