@@ -15,9 +15,9 @@ import { operations, runOp } from './fixtures/replay-operations';
  *   AUDIT_PROPERTY_SEED   replay a reported seed (with AUDIT_PROPERTY_PATH to go straight to the shrunk case)
  *   AUDIT_PROPERTY_TIME_LIMIT_MS  stop generating (and shrinking) after this long; default 40 s when
  *                         AUDIT_PROPERTY_RUNS is not set, no limit when it is
- *   AUDIT_CAPTURE         'orm' (default) or 'database'
+ *   AUDIT_CAPTURE         'orm' or 'database' to run one capture mode (default: both)
  */
-const DEFAULT_RUNS = 8;
+const DEFAULT_RUNS = 40;
 const MAX_OPERATIONS = 12;
 
 const runs = Number(process.env.AUDIT_PROPERTY_RUNS ?? DEFAULT_RUNS);
@@ -29,10 +29,10 @@ const timeLimit = process.env.AUDIT_PROPERTY_TIME_LIMIT_MS
     ? undefined
     : 40_000;
 
-const dataAudit = {
-  enabled: true,
-  ...(process.env.AUDIT_CAPTURE === 'database' ? { capture: 'database' } : {}),
-} as DataAuditOptions;
+// Both capture modes by default; AUDIT_CAPTURE=orm or =database runs one.
+const CAPTURES = (['orm', 'database'] as const).filter(
+  (capture) => !process.env.AUDIT_CAPTURE || process.env.AUDIT_CAPTURE === capture,
+);
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -80,55 +80,60 @@ async function disagreements(t: TestApp, raw: DataSource): Promise<string[]> {
   return found;
 }
 
-describeEachDialect('data trail: replaying the trail gives back the tables (property)', (dialect) => {
-  let t: TestApp;
-  let raw: DataSource;
+for (const capture of CAPTURES)
+  describeEachDialect(
+    `data trail: replaying the trail gives back the tables (property, ${capture} capture)`,
+    (dialect) => {
+      let t: TestApp;
+      let raw: DataSource;
 
-  beforeAll(async () => {
-    t = await createTestApp({ dialect, entities: REPLAY_ENTITIES, poolSize: 6, audit: { dataAudit } });
-    raw = new DataSource({
-      ...t.dataSource.options,
-      name: `unaudited-${dialect}`,
-      entities: [],
-      subscribers: [],
-      synchronize: false,
-    } as unknown as DataSourceOptions);
-    await raw.initialize();
-  });
-  afterAll(async () => {
-    await raw?.destroy();
-    await t?.close();
-  });
+      beforeAll(async () => {
+        const dataAudit = { enabled: true, capture } as DataAuditOptions;
+        t = await createTestApp({ dialect, entities: REPLAY_ENTITIES, poolSize: 6, audit: { dataAudit } });
+        raw = new DataSource({
+          ...t.dataSource.options,
+          name: `unaudited-${dialect}`,
+          entities: [],
+          subscribers: [],
+          synchronize: false,
+        } as unknown as DataSourceOptions);
+        await raw.initialize();
+      });
+      afterAll(async () => {
+        await raw?.destroy();
+        await t?.close();
+      });
 
-  it(
-    `after random write sequences, snapshot(now) equals every row of every audited table (${runs} runs, seed ${seed})`,
-    async () => {
-      const property = fc.asyncProperty(operations(MAX_OPERATIONS), async (ops) => {
-        await reset(raw);
-        // TypeORM writes generated ids and dates into the objects it is given: keep the case as generated.
-        for (const op of structuredClone(ops)) await runOp(t.dataSource, t.dataSource.manager, op);
-        const found = await disagreements(t, raw);
-        if (found.length) {
-          throw new Error(`${found.length} disagreement(s):\n  ${found.slice(0, 8).join('\n  ')}`);
-        }
-      });
-      const details = await fc.check(property, {
-        seed,
-        path: replayPath,
-        numRuns: runs,
-        plugins: timeLimit ? [fc.interruptAfterTimeLimit(timeLimit)] : [],
-      });
-      if (details.failed) {
-        const reproduce =
-          `Reproduce: AUDIT_PROPERTY_SEED=${details.seed} AUDIT_PROPERTY_PATH=${details.counterexamplePath ?? ''} ` +
-          `npx jest ${file}${pending} -t '\\[${dialect}\\]'`;
-        const error =
-          details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
-        const report = `${fc.defaultReportMessage(details)}\nGot: ${error}\n${reproduce}`;
-        console.error(`[${dialect}] ${report}`);
-        throw new Error(report);
-      }
+      it(
+        `after random write sequences, snapshot(now) equals every row of every audited table (${runs} runs, seed ${seed})`,
+        async () => {
+          const property = fc.asyncProperty(operations(MAX_OPERATIONS), async (ops) => {
+            await reset(raw);
+            // TypeORM writes generated ids and dates into the objects it is given: keep the case as generated.
+            for (const op of structuredClone(ops)) await runOp(t.dataSource, t.dataSource.manager, op);
+            const found = await disagreements(t, raw);
+            if (found.length) {
+              throw new Error(`${found.length} disagreement(s):\n  ${found.slice(0, 8).join('\n  ')}`);
+            }
+          });
+          const details = await fc.check(property, {
+            seed,
+            path: replayPath,
+            numRuns: runs,
+            plugins: timeLimit ? [fc.interruptAfterTimeLimit(timeLimit)] : [],
+          });
+          if (details.failed) {
+            const reproduce =
+              `Reproduce: AUDIT_PROPERTY_SEED=${details.seed} AUDIT_PROPERTY_PATH=${details.counterexamplePath ?? ''} ` +
+              `AUDIT_CAPTURE=${capture} npx jest ${file}${pending} -t '\\[${dialect}\\]'`;
+            const error =
+              details.errorInstance instanceof Error ? details.errorInstance.message : String(details.errorInstance);
+            const report = `${fc.defaultReportMessage(details)}\nGot: ${error}\n${reproduce}`;
+            console.error(`[${dialect}] ${report}`);
+            throw new Error(report);
+          }
+        },
+        timeLimit ? timeLimit + 60_000 : 6 * 3_600_000,
+      );
     },
-    timeLimit ? timeLimit + 60_000 : 6 * 3_600_000,
   );
-});
