@@ -63,6 +63,19 @@ interface DialectHooks {
   detach?(): void;
 }
 
+/** Wraps COMMIT and ROLLBACK so that `ended` runs once the outermost transaction is over, however it ended. */
+function onTransactionEnd(runner: QueryRunner, original: Patch, ended: () => void): void {
+  const ending = (end: End) => async () => {
+    try {
+      await end.call(runner);
+    } finally {
+      if (!runner.isTransactionActive) ended();
+    }
+  };
+  runner.commitTransaction = ending(original.commitTransaction);
+  runner.rollbackTransaction = ending(original.rollbackTransaction);
+}
+
 /** The entities whose changes on this runner the module records itself for now, as `silenceList` gives them. */
 type Silenced = (runner: QueryRunner) => string | undefined;
 
@@ -132,15 +145,7 @@ function postgresHooks(dataSource: DataSource, context: AuditContext, silenced: 
           pending.delete(runner);
         }
       };
-      const ending = (end: End) => async () => {
-        try {
-          await end.call(runner);
-        } finally {
-          if (!runner.isTransactionActive) silence.forget(runner);
-        }
-      };
-      runner.commitTransaction = ending(original.commitTransaction);
-      runner.rollbackTransaction = ending(original.rollbackTransaction);
+      onTransactionEnd(runner, original, () => silence.forget(runner));
       runner.query = (async (sql: string, parameters?: unknown[], structured?: boolean) => {
         const riding = pending.get(runner);
         if (riding && !parameters?.length) {
@@ -253,15 +258,7 @@ function mariadbHooks(context: AuditContext, silenced: Silenced): DialectHooks {
         // MySQL, or a TypeORM that opens its transactions some other way: a statement of its own.
         if (!rode) await set(runner, original, values);
       };
-      const ending = (end: End) => async () => {
-        try {
-          await end.call(runner);
-        } finally {
-          if (!runner.isTransactionActive) clear(runner);
-        }
-      };
-      runner.commitTransaction = ending(original.commitTransaction);
-      runner.rollbackTransaction = ending(original.rollbackTransaction);
+      onTransactionEnd(runner, original, () => clear(runner));
       runner.release = () => {
         clear(runner);
         return original.release.call(runner);
@@ -340,15 +337,7 @@ function sqliteHooks(
           throw error;
         }
       };
-      const ending = (end: End) => async () => {
-        try {
-          await end.call(runner);
-        } finally {
-          if (!runner.isTransactionActive) transactionContext.delete(runner);
-        }
-      };
-      runner.commitTransaction = ending(original.commitTransaction);
-      runner.rollbackTransaction = ending(original.rollbackTransaction);
+      onTransactionEnd(runner, original, () => transactionContext.delete(runner));
       runner.query = ((sql: string, parameters?: unknown[], structured?: boolean) => {
         const run = () => original.query.call(runner, sql, parameters, structured);
         if (!active()) return run();
