@@ -24,8 +24,8 @@ export const CONTEXT_VARIABLES = {
  */
 export const SILENCE_SETTING = 'audit_trail.silence';
 export const SILENCE_VARIABLE = '@audit_trail_silence';
-export const SILENCE_SEPARATOR = '\u001e';
-export const SILENCE_JOINER = '\u001f';
+const SILENCE_SEPARATOR = '\u001e';
+const SILENCE_JOINER = '\u001f';
 
 /** The silence value for these entities (table, entity id as the trail writes it); undefined for none. */
 export function silenceList(entities: ReadonlyArray<readonly [string, string]>): string | undefined {
