@@ -37,7 +37,7 @@ class ItemAfter {
 async function start(
   options: DataSourceOptions,
   entity: Function,
-  audit: { autoMigrate: boolean; excludeFields?: string[] },
+  audit: { autoMigrate: boolean; excludeFields?: string[]; capture?: 'orm' | 'database' },
 ): Promise<INestApplication> {
   // Built here so that a start-up that fails (while Nest compiles the module) can still close it.
   let dataSource: DataSource | undefined;
@@ -51,7 +51,7 @@ async function start(
         },
       }),
       AuditModule.forRoot({
-        ...databaseCapture({ excludeFields: audit.excludeFields }),
+        ...databaseCapture({ excludeFields: audit.excludeFields, capture: audit.capture ?? 'database' }),
         autoMigrate: audit.autoMigrate,
       }),
     ],
@@ -108,5 +108,52 @@ describeEachDialect('database capture: triggers that drifted from the entities',
     // Nothing drifted any more: start-up without autoMigrate passes.
     const again = await start(options, ItemAfter, { autoMigrate: false, excludeFields: ['note'] });
     await again.close();
+  });
+});
+
+/**
+ * Back from database capture to ORM capture: triggers left on a table would record every change a
+ * second time, beside the ORM's row. Start-up says so, or with autoMigrate takes them off.
+ */
+describeEachDialect('database capture: switching back to ORM capture', (dialect) => {
+  let options: DataSourceOptions;
+
+  beforeAll(async () => {
+    options = await testDatabase(dialect, [ItemBefore]);
+    const first = await start(options, ItemBefore, { autoMigrate: true });
+    await first.close();
+  });
+
+  it('stops start-up naming the tables that still have capture triggers', async () => {
+    let message = '';
+    await start(options, ItemBefore, { autoMigrate: false, capture: 'orm' }).then(
+      (app) => app.close(),
+      (error: Error) => {
+        message = error.message;
+      },
+    );
+    expect(message).toContain(
+      "database capture triggers are still installed on drift_items, and dataAudit.capture is 'orm'",
+    );
+    expect(message).toContain('createAuditTriggerMigration()');
+  });
+
+  it('with autoMigrate removes them, after which a change has exactly one row', async () => {
+    const app = await start(options, ItemBefore, { autoMigrate: true, capture: 'orm' });
+    try {
+      const dataSource = app.get<DataSource>(getDataSourceToken());
+      const repository = dataSource.getRepository(ItemBefore);
+      const item = await repository.save({ name: 'desk', note: null });
+      await repository.update(item.id, { name: 'chair' });
+      await dataSource.query(`UPDATE drift_items SET note = 'raw' WHERE id = ${Number(item.id)}`);
+      const rows = await app.get(AuditService).query({ entityType: 'drift_items', entityId: String(item.id) });
+      // The raw UPDATE is ORM capture's blind spot (documented); no trigger records it any more.
+      expect(rows.map((row) => [row.action, row.userType]).reverse()).toEqual([
+        ['create', 'system'],
+        ['update', 'system'],
+      ]);
+    } finally {
+      await app.close();
+    }
   });
 });

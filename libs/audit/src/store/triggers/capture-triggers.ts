@@ -238,6 +238,39 @@ export function createAuditTriggerMigration(
 }
 
 /** Thrown at start-up when the installed triggers drifted and `autoMigrate` is off. */
+/**
+ * ORM capture (or no data trail) over tables that still carry the triggers of an earlier database
+ * capture: the triggers would record every change a second time, beside ORM capture's row. Only
+ * the tables of this application's entities are looked at: another application on the same
+ * database may capture its own tables with triggers.
+ */
+async function leftOverTriggers(
+  runner: QueryRunner,
+  dialect: AuditDialect['name'],
+  entityTables: readonly string[],
+  autoMigrate: boolean,
+): Promise<string | undefined> {
+  const audited = new Set(entityTables);
+  const installed = await readInstalledTriggers(runner, dialect);
+  const left = [...installed.keys()].filter((table) => audited.has(table)).sort();
+  if (left.length === 0) return undefined;
+  if (!autoMigrate) throw new CaptureTriggersLeftError(left);
+  for (const table of left) for (const statement of TRIGGERS[dialect].uninstall(table)) await runner.query(statement);
+  return `database capture triggers removed from ${left.join(', ')} (dataAudit.capture is 'orm')`;
+}
+
+/** Start-up in ORM capture over tables that still carry capture triggers, without autoMigrate to remove them. */
+export class CaptureTriggersLeftError extends Error {
+  constructor(readonly tables: readonly string[]) {
+    super(
+      `nestjs-audit-trail: database capture triggers are still installed on ${tables.join(', ')}, and dataAudit.capture is 'orm': ` +
+        'each change there would be recorded twice. Run the down() of the migration from createAuditTriggerMigration() ' +
+        "(or start once with autoMigrate: true) to remove them, or go back to dataAudit.capture: 'database'.",
+    );
+    this.name = 'CaptureTriggersLeftError';
+  }
+}
+
 export class CaptureTriggerDriftError extends Error {
   constructor(readonly drift: TriggerDrift) {
     super(driftMessage(drift));
@@ -248,17 +281,21 @@ export class CaptureTriggerDriftError extends Error {
 /**
  * Start-up of `dataAudit.capture: 'database'`: with `autoMigrate` the triggers are installed or
  * refreshed where they drifted; without it a drift stops start-up with the message naming it.
- * Returns a line for the log, or undefined in ORM mode.
+ * In ORM mode, capture triggers left on audited tables are removed (autoMigrate) or named.
+ * Returns a line for the log, or undefined when there is nothing to say.
  */
 export async function prepareCaptureTriggers(
   dataSource: DataSource,
   options: Pick<ResolvedAuditOptions, 'dataAudit' | 'autoMigrate'>,
 ): Promise<string | undefined> {
-  if (!options.dataAudit.enabled || options.dataAudit.capture !== 'database') return undefined;
   const dialect = dialectFor(dataSource.options.type).name;
-  const specs = triggerSpecsFor(dataSource, triggerOptionsOf(options.dataAudit));
   const runner = dataSource.createQueryRunner();
   try {
+    if (!options.dataAudit.enabled || options.dataAudit.capture !== 'database') {
+      const tables = dataSource.entityMetadatas.map((metadata) => metadata.tableName);
+      return await leftOverTriggers(runner, dialect, tables, options.autoMigrate);
+    }
+    const specs = triggerSpecsFor(dataSource, triggerOptionsOf(options.dataAudit));
     if (options.autoMigrate) {
       const { refreshed, removed } = await installCaptureTriggers(runner, dialect, specs);
       return (
