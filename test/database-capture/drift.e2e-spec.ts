@@ -66,23 +66,34 @@ async function start(
   return app;
 }
 
+/** A fresh database whose table got its capture triggers from one start in database mode. */
+async function capturedOnce(dialect: Parameters<typeof testDatabase>[0]): Promise<DataSourceOptions> {
+  const options = await testDatabase(dialect, [ItemBefore]);
+  const first = await start(options, ItemBefore, { autoMigrate: true });
+  await first.close();
+  return options;
+}
+
+/** The message a start-up that must fail failed with ('' when it started, and is closed again). */
+async function startupError(...args: Parameters<typeof start>): Promise<string> {
+  return start(...args).then(
+    async (app) => {
+      await app.close();
+      return '';
+    },
+    (error: Error) => error.message,
+  );
+}
+
 describeEachDialect('database capture: triggers that drifted from the entities', (dialect) => {
   let options: DataSourceOptions;
 
   beforeAll(async () => {
-    options = await testDatabase(dialect, [ItemBefore]);
-    const first = await start(options, ItemBefore, { autoMigrate: true });
-    await first.close();
+    options = await capturedOnce(dialect);
   });
 
   it('stops start-up naming the column added since, and the exclusion that changed', async () => {
-    let message = '';
-    await start(options, ItemAfter, { autoMigrate: false, excludeFields: ['note'] }).then(
-      (app) => app.close(),
-      (error: Error) => {
-        message = error.message;
-      },
-    );
+    const message = await startupError(options, ItemAfter, { autoMigrate: false, excludeFields: ['note'] });
     expect(message).toContain('the database capture triggers do not match the entities and options');
     if (dialect === 'sqlite') {
       // To add a column TypeORM rebuilds a SQLite table (create, copy, drop, rename), which drops its triggers.
@@ -119,19 +130,11 @@ describeEachDialect('database capture: switching back to ORM capture', (dialect)
   let options: DataSourceOptions;
 
   beforeAll(async () => {
-    options = await testDatabase(dialect, [ItemBefore]);
-    const first = await start(options, ItemBefore, { autoMigrate: true });
-    await first.close();
+    options = await capturedOnce(dialect);
   });
 
   it('stops start-up naming the tables that still have capture triggers', async () => {
-    let message = '';
-    await start(options, ItemBefore, { autoMigrate: false, capture: 'orm' }).then(
-      (app) => app.close(),
-      (error: Error) => {
-        message = error.message;
-      },
-    );
+    const message = await startupError(options, ItemBefore, { autoMigrate: false, capture: 'orm' });
     expect(message).toContain(
       "database capture triggers are still installed on drift_items, and dataAudit.capture is 'orm'",
     );
