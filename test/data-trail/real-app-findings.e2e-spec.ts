@@ -1,5 +1,3 @@
-import mysql from 'mysql2/promise';
-import { Client } from 'pg';
 import {
   Column,
   CreateDateColumn,
@@ -11,15 +9,13 @@ import {
   JoinColumn,
   PrimaryColumn,
   PrimaryGeneratedColumn,
-  type EntitySubscriberInterface,
   type Repository,
   UpdateDateColumn,
 } from 'typeorm';
-import type { TestDialect } from '../support/databases';
 import { createTestApp, describeEachDialect, type TestApp } from '../support/test-app';
 import { canonicalRow } from './fixtures/canonical-values';
 import { TrailItem } from './fixtures/trail-entities';
-import { tableRow, tableRows, trailOf } from './fixtures/trail-helpers';
+import { CommitBetweenReadAndWrite, insertElsewhere, tableRow, tableRows, trailOf } from './fixtures/trail-helpers';
 
 // Found by adding the module, unchanged, to an open-source NestJS + TypeORM boilerplate (JWT auth,
 // soft-deleted users and sessions, many-to-one role/status, one-to-one photo) and replaying its trail
@@ -345,50 +341,6 @@ describeEachDialect('data trail, real-app findings: QueryBuilder statements as c
   });
 });
 
-/** Has another connection commit a row right before the armed statement is sent (see trail-criteria-race). */
-class CommitBeforeStatement implements EntitySubscriberInterface<TrailItem> {
-  armed?: () => Promise<void>;
-  pending?: Promise<unknown>;
-
-  listenTo() {
-    return TrailItem;
-  }
-
-  async beforeUpdate(): Promise<void> {
-    const run = this.armed;
-    if (!run) return;
-    this.armed = undefined;
-    this.pending = run();
-    await Promise.race([this.pending, new Promise((resolve) => setTimeout(resolve, 1000))]);
-  }
-}
-
-async function insertItemElsewhere(dialect: TestDialect, url: string, tag: string): Promise<number> {
-  if (dialect === 'postgres') {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ id: number }>(
-        'INSERT INTO trail_items (name, tag, qty) VALUES ($1, $2, 1) RETURNING id',
-        ['concurrent', tag],
-      );
-      return rows[0].id;
-    } finally {
-      await client.end();
-    }
-  }
-  const connection = await mysql.createConnection({ uri: url });
-  try {
-    const [result] = await connection.query('INSERT INTO trail_items (name, tag, qty) VALUES (?, ?, 1)', [
-      'concurrent',
-      tag,
-    ]);
-    return (result as { insertId: number }).insertId;
-  } finally {
-    await connection.end();
-  }
-}
-
 // The statement is narrowed to the rows read first by appending `AND <key> IN (...)` to its WHERE.
 // With `.orWhere(...)` that reads `a OR b AND key IN (...)`: the first branch is not narrowed, so a
 // row committed in between that matches it is changed by the statement and gets no trail row.
@@ -398,7 +350,7 @@ describeEachDialect('data trail, real-app findings: orWhere and the narrowing of
     return;
   }
   let t: TestApp;
-  const hook = new CommitBeforeStatement();
+  const hook = new CommitBetweenReadAndWrite();
 
   beforeAll(async () => {
     t = await createTestApp({ dialect, entities: [TrailItem], audit: { dataAudit: { enabled: true } } });
@@ -413,7 +365,7 @@ describeEachDialect('data trail, real-app findings: orWhere and the narrowing of
     ]);
     let concurrentId: number | undefined;
     hook.armed = async () => {
-      concurrentId = await insertItemElsewhere(dialect, (t.dataSource.options as { url: string }).url, 'or-a');
+      concurrentId = await insertElsewhere(dialect, (t.dataSource.options as { url: string }).url, 'or-a');
     };
     await t.dataSource
       .createQueryBuilder()

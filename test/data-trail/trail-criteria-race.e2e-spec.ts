@@ -1,71 +1,7 @@
-import mysql from 'mysql2/promise';
-import { Client } from 'pg';
-import type { EntitySubscriberInterface, Repository } from 'typeorm';
-import type { TestDialect } from '../support/databases';
+import type { Repository } from 'typeorm';
 import { createTestApp, describeEachDialect, type TestApp } from '../support/test-app';
 import { TrailItem } from './fixtures/trail-entities';
-import { trailOf } from './fixtures/trail-helpers';
-
-/**
- * Makes the race deterministic: TypeORM awaits `beforeUpdate` / `beforeRemove` of a query-builder
- * write right before it sends the statement, which is after anything the module read first. When
- * armed, the hook has another connection commit a new row that matches the criteria, then lets the
- * statement go. (A second connection that is made to wait by a lock is waited for at most a second;
- * it then finishes after the caller's transaction, as it would in production.)
- */
-class CommitBetweenReadAndWrite implements EntitySubscriberInterface<TrailItem> {
-  armed?: () => Promise<void>;
-  fired = false;
-  pending?: Promise<unknown>;
-
-  listenTo() {
-    return TrailItem;
-  }
-
-  async beforeUpdate(): Promise<void> {
-    await this.fire();
-  }
-
-  async beforeRemove(): Promise<void> {
-    await this.fire();
-  }
-
-  private async fire(): Promise<void> {
-    const run = this.armed;
-    if (!run) return;
-    this.armed = undefined;
-    this.fired = true;
-    this.pending = run();
-    await Promise.race([this.pending, new Promise((resolve) => setTimeout(resolve, 1000))]);
-  }
-}
-
-/** Inserts one committed row from a connection of its own (autocommit); resolves to its id. */
-async function insertElsewhere(dialect: TestDialect, url: string, tag: string): Promise<number> {
-  if (dialect === 'postgres') {
-    const client = new Client({ connectionString: url });
-    await client.connect();
-    try {
-      const { rows } = await client.query<{ id: number }>(
-        'INSERT INTO trail_items (name, tag, qty) VALUES ($1, $2, 1) RETURNING id',
-        ['concurrent', tag],
-      );
-      return rows[0].id;
-    } finally {
-      await client.end();
-    }
-  }
-  const connection = await mysql.createConnection({ uri: url });
-  try {
-    const [result] = await connection.query('INSERT INTO trail_items (name, tag, qty) VALUES (?, ?, 1)', [
-      'concurrent',
-      tag,
-    ]);
-    return (result as { insertId: number }).insertId;
-  } finally {
-    await connection.end();
-  }
-}
+import { CommitBetweenReadAndWrite, insertElsewhere, trailOf } from './fixtures/trail-helpers';
 
 // Issue 11, finding 4: the rows recorded for a criteria write are the rows the statement changed.
 describeEachDialect('data trail, finding 4: a row committed between the read and the write', (dialect) => {
