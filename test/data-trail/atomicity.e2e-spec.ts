@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type { AuditOnError } from 'nestjs-audit-trail';
+import type { AuditOnError, DataAuditOptions } from 'nestjs-audit-trail';
 import { Product } from '../support/product.entity';
 import { createTestApp, describeEachDialect, type TestApp } from '../support/test-app';
 
@@ -8,11 +8,15 @@ const count = async (t: TestApp, table: string): Promise<number> => {
   return Number(rows[0].n);
 };
 
+const CAPTURES = ['orm', 'database'] as const;
+const capturing = (capture: (typeof CAPTURES)[number]) => ({ enabled: true, capture }) as DataAuditOptions;
+
 describeEachDialect('data trail: atomic with the business write', (dialect) => {
-  describe('transactions', () => {
+  // The same cases with the triggers writing the rows (database capture).
+  describe.each(CAPTURES)('transactions, %s capture', (capture) => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await createTestApp({ dialect, entities: [Product], audit: { dataAudit: { enabled: true } } });
+      t = await createTestApp({ dialect, entities: [Product], audit: { dataAudit: capturing(capture) } });
     });
     afterAll(() => t?.close());
 
@@ -100,10 +104,15 @@ describeEachDialect('data trail: atomic with the business write', (dialect) => {
   );
 
   if (dialect !== 'sqlite') {
-    describe('connection pool', () => {
+    describe.each(CAPTURES)('connection pool, %s capture', (capture) => {
       let t: TestApp;
       beforeAll(async () => {
-        t = await createTestApp({ dialect, entities: [Product], poolSize: 2, audit: { dataAudit: { enabled: true } } });
+        t = await createTestApp({
+          dialect,
+          entities: [Product],
+          poolSize: 2,
+          audit: { dataAudit: capturing(capture) },
+        });
       });
       afterAll(() => t?.close());
 
@@ -117,10 +126,15 @@ describeEachDialect('data trail: atomic with the business write', (dialect) => {
       });
     });
 
-    describe('no extra connection', () => {
+    describe.each(CAPTURES)('no extra connection, %s capture', (capture) => {
       let t: TestApp;
       beforeAll(async () => {
-        t = await createTestApp({ dialect, entities: [Product], poolSize: 1, audit: { dataAudit: { enabled: true } } });
+        t = await createTestApp({
+          dialect,
+          entities: [Product],
+          poolSize: 1,
+          audit: { dataAudit: capturing(capture) },
+        });
       });
       afterAll(() => t?.close());
 
