@@ -2,22 +2,9 @@ import type { Repository } from 'typeorm';
 import type { DataLog } from 'nestjs-audit-trail';
 import { Product, Session, StockLevel } from '../support/product.entity';
 import { createTestApp, describeEachDialect, type TestApp } from '../support/test-app';
+import { toMs } from './fixtures/canonical-values';
 
 const iso = (value: Date | null) => (value ? new Date(value).toISOString() : null);
-
-/**
- * The trail keeps a time as the database stores it, to the microsecond on PostgreSQL and MariaDB when
- * it has more than milliseconds (a column defaulting to now()); entities read through TypeORM stop at
- * milliseconds, so these comparisons are made at milliseconds.
- */
-const toMs = (values: Record<string, unknown> | null): Record<string, unknown> | null =>
-  values &&
-  Object.fromEntries(
-    Object.entries(values).map(([key, value]) => [
-      key,
-      typeof value === 'string' && /T\d\d:\d\d:\d\d\.\d{6}Z$/.test(value) ? new Date(value).toISOString() : value,
-    ]),
-  );
 
 /** What a product row looks like in old/new values (docs/behaviour.md): column names, dates as ISO text. */
 function columnsOf(product: Product): Record<string, unknown> {

@@ -8,6 +8,7 @@ import { Order } from '../../apps/shop/src/orders/order.entity';
 import { type GatewaySandbox, startGatewaySandbox } from '../../apps/shop/src/sandbox/gateway-sandbox';
 import { createShop } from '../../apps/shop/src/shop';
 import { describeEachDialect, testDatabase } from '../support/test-app';
+import { toMs } from '../data-trail/fixtures/canonical-values';
 
 const BCA_AUTHORIZATION = 'Bearer test-bca-key';
 const JNE_AUTHORIZATION = 'Basic dGVzdDp0ZXN0LWpuZS1rZXk=';
@@ -39,20 +40,6 @@ interface TrailJson {
 }
 
 const iso = (value: Date | string | null) => (value ? new Date(value).toISOString() : null);
-
-/**
- * The trail keeps a time as the database stores it, to the microsecond on PostgreSQL and MariaDB when
- * it has more than milliseconds (a column defaulting to now()); entities read through TypeORM stop at
- * milliseconds, so these comparisons are made at milliseconds.
- */
-const toMs = (values: Record<string, unknown> | null): Record<string, unknown> | null =>
-  values &&
-  Object.fromEntries(
-    Object.entries(values).map(([key, value]) => [
-      key,
-      typeof value === 'string' && /T\d\d:\d\d:\d\d\.\d{6}Z$/.test(value) ? new Date(value).toISOString() : value,
-    ]),
-  );
 
 /**
  * The updated_at pair of an update row: present only when the database clock moved it, which on
