@@ -43,11 +43,17 @@ describeEachDialect('data trail, finding 2: relations, orphans and join tables',
     }
   });
 
-  it("orphanedRowAction 'delete': the line save() deletes is recorded as delete with the row as it was", async () => {
-    const orders = t.dataSource.getRepository(TrailOrder);
+  /** An order saved with lines `keep` and `drop`, then saved again without `drop`: its orphan. */
+  async function orphanOneLine(
+    entity: typeof TrailOrder | typeof SoftOrder | typeof NullOrder,
+    reference: string,
+    lineTable: string,
+  ) {
+    type Order = { id: number; reference: string; lines: Array<{ id: number; sku: string; qty: number }> };
+    const orders = t.dataSource.getRepository<Order>(entity);
     const order = await orders.save(
       orders.create({
-        reference: 'orphan-delete',
+        reference,
         lines: [
           { sku: 'keep', qty: 1 },
           { sku: 'drop', qty: 2 },
@@ -55,9 +61,14 @@ describeEachDialect('data trail, finding 2: relations, orphans and join tables',
       }),
     );
     const dropped = order.lines.find((line) => line.sku === 'drop')!;
-    const before = await tableRow(t, 'trail_order_lines', dropped.id);
+    const before = await tableRow(t, lineTable, dropped.id);
     order.lines = order.lines.filter((line) => line.sku === 'keep');
     await orders.save(order);
+    return { order, dropped, before };
+  }
+
+  it("orphanedRowAction 'delete': the line save() deletes is recorded as delete with the row as it was", async () => {
+    const { dropped, before } = await orphanOneLine(TrailOrder, 'orphan-delete', 'trail_order_lines');
 
     expect(await tableRow(t, 'trail_order_lines', dropped.id)).toBeUndefined();
     const trail = await trailOf(t, 'trail_order_lines', dropped.id);
@@ -67,19 +78,7 @@ describeEachDialect('data trail, finding 2: relations, orphans and join tables',
   });
 
   it("orphanedRowAction 'soft-delete': the orphan is recorded as soft_delete with the stored delete date", async () => {
-    const orders = t.dataSource.getRepository(SoftOrder);
-    const order = await orders.save(
-      orders.create({
-        reference: 'orphan-soft',
-        lines: [
-          { sku: 'keep', qty: 1 },
-          { sku: 'drop', qty: 2 },
-        ],
-      }),
-    );
-    const dropped = order.lines.find((line) => line.sku === 'drop')!;
-    order.lines = order.lines.filter((line) => line.sku === 'keep');
-    await orders.save(order);
+    const { dropped } = await orphanOneLine(SoftOrder, 'orphan-soft', 'trail_soft_order_lines');
 
     const stored = await tableRow(t, 'trail_soft_order_lines', dropped.id);
     expect(stored?.deleted_at).not.toBeNull();
@@ -95,19 +94,7 @@ describeEachDialect('data trail, finding 2: relations, orphans and join tables',
   });
 
   it("orphanedRowAction 'nullify': the orphan is recorded as an update of its foreign key to null", async () => {
-    const orders = t.dataSource.getRepository(NullOrder);
-    const order = await orders.save(
-      orders.create({
-        reference: 'orphan-null',
-        lines: [
-          { sku: 'keep', qty: 1 },
-          { sku: 'drop', qty: 2 },
-        ],
-      }),
-    );
-    const dropped = order.lines.find((line) => line.sku === 'drop')!;
-    order.lines = order.lines.filter((line) => line.sku === 'keep');
-    await orders.save(order);
+    const { order, dropped } = await orphanOneLine(NullOrder, 'orphan-null', 'trail_null_order_lines');
 
     expect(await tableRow(t, 'trail_null_order_lines', dropped.id)).toMatchObject({ orderId: null });
     const trail = await trailOf(t, 'trail_null_order_lines', dropped.id);
