@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable, Transform } from 'node:stream';
 import { Client } from 'pg';
-import { chromium } from 'playwright-core';
 import { freshDatabase, serverUrl } from '../../test/support/databases';
+import { launchChromium } from '../../test/support/chromium';
 
 /**
  * `npm run bench:explorer`: the explorer on PostgreSQL with a seeded data trail of 1,000,000 rows
@@ -19,13 +19,6 @@ const BIG = 1_000_000;
 const SMALL = 1_000;
 const RENDERS = 9;
 const TARGET = 'bench-checkout-0001';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 
 const log = (message: string) => process.stdout.write(`${message}\n`);
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -167,7 +160,7 @@ async function exportOnce(base: string, pid: number, format: 'csv' | 'ndjson', f
 
 /** Median time from navigation start to the transaction's five rows on screen, over RENDERS loads. */
 async function firstRender(base: string): Promise<{ medianMs: number; samplesMs: number[] }> {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage();
     const samples: number[] = [];

@@ -2,22 +2,15 @@ import type { INestApplication } from '@nestjs/common';
 import { readFileSync, mkdirSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { REDACTED } from 'nestjs-audit-trail';
 import type { ShopConfig } from '../../apps/shop/src/config/shop-config';
 import { DEMO_EXPLORER_PASSWORD, DEMO_EXPLORER_USER } from '../../apps/shop/src/explorer/demo-basic-auth.guard';
 import { type GatewaySandbox, startGatewaySandbox } from '../../apps/shop/src/sandbox/gateway-sandbox';
 import { createShop } from '../../apps/shop/src/shop';
 import { describeEachDialect, testDatabase } from '../support/test-app';
+import { launchChromium } from '../support/chromium';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const MERCHANT_ACCOUNT = '0611104625';
 const AUTHORIZATION = `Basic ${Buffer.from(`${DEMO_EXPLORER_USER}:${DEMO_EXPLORER_PASSWORD}`).toString('base64')}`;
 // README's picture is refreshed on request (AUDIT_SCREENSHOT=1), so an ordinary run leaves the tree clean.
@@ -44,7 +37,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 let browser: Browser;
 
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
